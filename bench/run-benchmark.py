@@ -1,0 +1,618 @@
+#!/usr/bin/env python3
+"""Benchmark jvuos's umvu against native execution and PRoot.
+
+Usage (from the repository root):
+
+    python3 bench/run-benchmark.py [--runs N] [--proot PATH] [--umvu PATH]
+                                   [--only a,b,...] [--no-unpinned] [--no-pinned]
+                                   [--timeout SECONDS]
+
+Every workload runs natively, under umvu and under PRoot (`proot -b /tmp:/tmp`,
+i.e. with one binding so PRoot does real path translation), interleaved
+native, umvu, proot, native, umvu, proot, ... so that drift of the machine
+(frequency, page cache, other load) hits all three alike.  Each setting is
+done twice: with the whole command, tracer included, pinned to CPU 1
+(`taskset -c 1 ...`), and unpinned.
+
+Workloads (keys for --only):
+  a   find /usr -size +0 >/dev/null
+  b   sh -c 'tar cf - -C /usr include share/man | cat >/dev/null'
+  c   500 spawns of /bin/true from sh
+  d   gcc -O0 -c of a generated ~2,000-line C file
+  e   sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done'
+  f   bench/syscall-timing.c: per-call µs of stat("/usr/bin/env") and
+      syscall(SYS_getpid) (the per-call figures are reported, not wall time)
+  true  `umvu true` wall time (startup cost)
+  rss   peak RSS (/usr/bin/time -f %M) around `find /usr -maxdepth 2`
+
+The report (markdown, ready for docs/performance.md) goes to stdout; progress
+goes to stderr.  Only the Python standard library is used.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+TIMING_SOURCE = BENCH_DIR / "syscall-timing.c"
+
+TOOLS = ("native", "umvu", "proot")
+PIN_CPU = "1"
+# One binding makes PRoot translate paths the way it does in real use; /tmp is
+# where the generated files live, so the binding is also one that matters.
+PROOT_ARGS = ["-b", "/tmp:/tmp"]
+GENERATED_C_LINES = 2000
+
+
+# --------------------------------------------------------------------------
+# Command line and environment description
+# --------------------------------------------------------------------------
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    default_proot = "/opt/proot-5.4/proot"
+    if not os.access(default_proot, os.X_OK):
+        default_proot = shutil.which("proot") or "proot"
+    p = argparse.ArgumentParser(
+        description="Benchmark umvu against native execution and PRoot.",
+        epilog="Workload keys for --only: " + ",".join(WORKLOAD_KEYS))
+    p.add_argument("--runs", type=int, default=5,
+                   help="runs per tool and workload (default 5)")
+    p.add_argument("--proot", default=default_proot,
+                   help="PRoot binary (default %(default)s)")
+    p.add_argument("--umvu", default=str(REPO_ROOT / "bin" / "umvu"),
+                   help="umvu launcher (default %(default)s)")
+    p.add_argument("--only", default=None,
+                   help="comma-separated workload keys to run (default: all)")
+    p.add_argument("--no-unpinned", action="store_true",
+                   help="skip the unpinned setting")
+    p.add_argument("--no-pinned", action="store_true",
+                   help="skip the setting pinned to CPU " + PIN_CPU)
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="seconds before one run is killed (default %(default)s)")
+    args = p.parse_args(argv)
+    if args.runs < 1:
+        p.error("--runs must be at least 1")
+    if args.only:
+        args.only = [k.strip() for k in args.only.split(",") if k.strip()]
+        unknown = [k for k in args.only if k not in WORKLOAD_KEYS]
+        if unknown:
+            p.error("unknown workload key(s) %s; known: %s"
+                    % (",".join(unknown), ",".join(WORKLOAD_KEYS)))
+    else:
+        args.only = list(WORKLOAD_KEYS)
+    if args.no_pinned and args.no_unpinned:
+        p.error("--no-pinned and --no-unpinned together leave nothing to run")
+    return args
+
+
+def command_output(argv: List[str]) -> str:
+    """Output of a short informational command, or '' if it cannot run."""
+    try:
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, text=True, timeout=30)
+        return r.stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def proot_version(proot: str) -> str:
+    """'5.4.0 (process_vm = yes, seccomp_filter = yes)' from `proot --version`."""
+    out = command_output([proot, "--version"])
+    m = re.search(r"(\d+\.\d+\.\d+\S*)", out)
+    if not m:
+        return "unknown (could not run `%s --version`)" % proot
+    version = m.group(1)
+    accel = re.search(r"accelerators:\s*(.*)", out)
+    if accel:
+        version += " (accelerators: %s)" % accel.group(1).strip()
+    return version
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def print_header(args: argparse.Namespace, umvu_ok: bool, proot_ok: bool) -> None:
+    cmd = shlex.join(["python3"] + sys.argv)
+    commit = command_output(["git", "-C", str(REPO_ROOT), "rev-parse", "--short",
+                             "HEAD"]).strip()
+    if not re.fullmatch(r"[0-9a-f]{4,40}", commit):
+        commit = "none (no commit yet)"
+    print("## Benchmark run")
+    print()
+    print("- command: `%s`" % cmd)
+    print("- date: %s" % datetime.datetime.now().astimezone().strftime(
+        "%Y-%m-%d %H:%M:%S %Z"))
+    print("- kernel (`uname -r`): %s" % platform.release())
+    print("- CPU: %s, %d online" % (cpu_model(), os.cpu_count() or 0))
+    print("- PRoot: `%s`, version %s%s" % (
+        args.proot, proot_version(args.proot) if proot_ok else "-",
+        "" if proot_ok else " (NOT FOUND)"))
+    if os.environ.get("PROOT_NO_SECCOMP"):
+        print("- WARNING: PROOT_NO_SECCOMP is set, PRoot runs without seccomp "
+              "acceleration")
+    print("- umvu: `%s`%s, repository commit %s" % (
+        args.umvu, "" if umvu_ok else " (NOT FOUND / not executable)", commit))
+    print("- %d run(s) per tool, interleaved native, umvu, proot; medians shown"
+          % args.runs)
+    print()
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------
+# Workload preparation (temp dir, generated C file, timing program)
+# --------------------------------------------------------------------------
+
+C_BLOCK = """\
+/* block {i} */
+struct rec_{i} {{
+\tint id;
+\tlong total;
+\tshort kind;
+\tchar tag[8];
+}};
+
+static long step_{i}(struct rec_{i} *r, int n)
+{{
+\tlong acc = {i};
+\tint k;
+
+\tfor (k = 0; k < n; k++) {{
+\t\tswitch ((k + r->kind) & 3) {{
+\t\tcase 0:
+\t\t\tacc += (long)k * {mul};
+\t\t\tbreak;
+\t\tcase 1:
+\t\t\tacc -= r->id ^ k;
+\t\t\tbreak;
+\t\tcase 2:
+\t\t\tacc ^= (acc << 3) + {i};
+\t\t\tbreak;
+\t\tdefault:
+\t\t\tr->tag[k & 7] = (char)(acc & 0x7f);
+\t\t\tbreak;
+\t\t}}
+\t}}
+\twhile (acc > 100000 || acc < -100000)
+\t\tacc /= 3;
+\tr->total += acc;
+\treturn acc;
+}}
+
+long run_{i}(long seed)
+{{
+\tstruct rec_{i} r = {{ (int)seed, 0, {kind}, "" }};
+
+\treturn step_{i}(&r, (int)(seed & 63) + {i}) + r.total + {prev};
+}}
+
+"""
+
+
+def generate_c_source(path: Path, min_lines: int = GENERATED_C_LINES) -> int:
+    """Write a C file of many small struct/loop/switch functions; return lines.
+
+    Compiling it exercises gcc's front and middle end the way real code does
+    (many functions, control flow), while the output stays deterministic.
+    """
+    parts = ["/* generated by bench/run-benchmark.py for workload (d) */\n\n"]
+    lines = 2
+    i = 0
+    while lines < min_lines:
+        block = C_BLOCK.format(i=i, mul=i % 7 + 1, kind=i % 5,
+                               prev=("run_%d(seed - 1)" % (i - 1)) if i else "0")
+        parts.append(block)
+        lines += block.count("\n")
+        i += 1
+    path.write_text("".join(parts))
+    return lines
+
+
+def compile_timing_program(tmpdir: Path) -> Path:
+    exe = tmpdir / "syscall-timing"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(TIMING_SOURCE)], check=True)
+    return exe
+
+
+@dataclass
+class Context:
+    tmpdir: Path
+    c_source: Path
+    c_object: Path
+    timing_exe: Path
+    rss_file: Path
+
+
+def prepare(tmpdir: Path, keys: List[str]) -> Context:
+    ctx = Context(tmpdir=tmpdir, c_source=tmpdir / "generated.c",
+                  c_object=tmpdir / "generated.o",
+                  timing_exe=tmpdir / "syscall-timing",
+                  rss_file=tmpdir / "rss.txt")
+    if "d" in keys:
+        n = generate_c_source(ctx.c_source)
+        log("generated %s (%d lines)" % (ctx.c_source, n))
+    if "f" in keys:
+        compile_timing_program(tmpdir)
+        log("compiled %s" % ctx.timing_exe)
+    return ctx
+
+
+# --------------------------------------------------------------------------
+# Workloads: each turns a run into a dict of metrics
+# --------------------------------------------------------------------------
+
+def parse_timing_output(out: str) -> Dict[str, float]:
+    metrics = {}
+    for line in out.splitlines():
+        m = re.fullmatch(r"\s*(stat_us|getpid_us)\s+([0-9.]+)\s*", line)
+        if m:
+            metrics[m.group(1)] = float(m.group(2))
+    if set(metrics) != {"stat_us", "getpid_us"}:
+        raise ValueError("unexpected syscall-timing output: %r" % out[:200])
+    return metrics
+
+
+@dataclass
+class Workload:
+    key: str
+    # argv of the workload itself, before the tool prefix is put in front
+    argv: Callable[[Context], List[str]]
+    # True: capture stdout and hand it to `metrics` (for (f))
+    capture: bool = False
+    # turns (wall seconds, stdout, context) into the metrics of one run
+    metrics: Callable[[float, str, Context], Dict[str, float]] = \
+        lambda wall, out, ctx: {"wall": wall}
+    # prefix that goes around the tool (for /usr/bin/time)
+    outer: Callable[[Context], List[str]] = lambda ctx: []
+
+
+def read_rss_mib(wall: float, out: str, ctx: Context) -> Dict[str, float]:
+    # GNU time's %M is the peak RSS in KiB of the largest process it waited
+    # for, which for umvu is the JVM.
+    text = ctx.rss_file.read_text().strip().splitlines()
+    return {"rss_mib": int(text[-1]) / 1024.0}
+
+
+SH_LOOP_SPAWN = "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done"
+SH_LOOP_ARITH = "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done"
+
+WORKLOADS = [
+    Workload("a", lambda c: ["find", "/usr", "-size", "+0"]),
+    Workload("b", lambda c: ["sh", "-c",
+                             "tar cf - -C /usr include share/man | cat >/dev/null"]),
+    Workload("c", lambda c: ["sh", "-c", SH_LOOP_SPAWN]),
+    Workload("d", lambda c: ["gcc", "-O0", "-c", str(c.c_source),
+                             "-o", str(c.c_object)]),
+    Workload("e", lambda c: ["sh", "-c", SH_LOOP_ARITH]),
+    Workload("f", lambda c: [str(c.timing_exe)], capture=True,
+             metrics=lambda wall, out, c: parse_timing_output(out)),
+    Workload("true", lambda c: ["true"]),
+    Workload("rss", lambda c: ["find", "/usr", "-maxdepth", "2"],
+             metrics=read_rss_mib,
+             outer=lambda c: ["/usr/bin/time", "-f", "%M", "-o", str(c.rss_file)]),
+]
+WORKLOAD_KEYS = [w.key for w in WORKLOADS]
+
+
+# --------------------------------------------------------------------------
+# Running one command
+# --------------------------------------------------------------------------
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def tool_prefix(tool: str, args: argparse.Namespace) -> List[str]:
+    if tool == "umvu":
+        return [args.umvu]
+    if tool == "proot":
+        return [args.proot] + PROOT_ARGS
+    return []
+
+
+def build_command(w: Workload, tool: str, pinned: bool, ctx: Context,
+                  args: argparse.Namespace) -> List[str]:
+    # taskset goes outermost so that the tracer (and /usr/bin/time) are
+    # pinned too, not only the traced workload.
+    pin = ["taskset", "-c", PIN_CPU] if pinned else []
+    return pin + w.outer(ctx) + tool_prefix(tool, args) + w.argv(ctx)
+
+
+def run_timed(argv: List[str], capture: bool, cwd: Path,
+              timeout: float) -> Tuple[float, str, Optional[str]]:
+    """Run argv; return (wall seconds, stdout, error or None).
+
+    The child gets its own process group so that on a timeout the whole
+    tree (tracer and tracees) can be killed, not only the direct child.
+    """
+    stdout = subprocess.PIPE if capture else subprocess.DEVNULL
+    start = time.perf_counter()
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
+                                stderr=subprocess.DEVNULL, cwd=str(cwd),
+                                text=True, start_new_session=True)
+    except OSError as e:
+        return 0.0, "", "cannot start: %s" % e.strerror
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        return time.perf_counter() - start, "", "timeout after %.0f s" % timeout
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        return wall, out or "", "exit status %d" % proc.returncode
+    return wall, out or "", None
+
+
+# --------------------------------------------------------------------------
+# Measuring: interleaved runs per setting
+# --------------------------------------------------------------------------
+
+@dataclass
+class ToolResult:
+    runs: List[Dict[str, float]] = field(default_factory=list)
+    error: Optional[str] = None
+
+    command: Optional[str] = None  # the command line that failed, if one did
+
+    def median(self, metric: str) -> Optional[float]:
+        values = [r[metric] for r in self.runs if metric in r]
+        return statistics.median(values) if values else None
+
+
+def measure_workload(w: Workload, pinned: bool, ctx: Context,
+                     args: argparse.Namespace,
+                     available: Dict[str, Optional[str]]) -> Dict[str, ToolResult]:
+    results = {t: ToolResult(error=available[t]) for t in TOOLS}
+    # One untimed native run first, so the first timed native run does not
+    # pay alone for a cold page cache (find and tar read a lot of metadata).
+    run_timed(build_command(w, "native", pinned, ctx, args), w.capture,
+              ctx.tmpdir, args.timeout)
+    for i in range(args.runs):
+        line = []
+        for tool in TOOLS:
+            res = results[tool]
+            if res.error:  # unavailable, or failed before: don't retry it
+                line.append("%s -" % tool)
+                continue
+            argv = build_command(w, tool, pinned, ctx, args)
+            wall, out, err = run_timed(argv, w.capture, ctx.tmpdir, args.timeout)
+            if err is None:
+                try:
+                    res.runs.append(w.metrics(wall, out, ctx))
+                except (ValueError, OSError, IndexError) as e:
+                    err = "bad output: %s" % e
+            if err:
+                res.error, res.command = err, shlex.join(argv)
+                log("  %s failed: %s\n    command: %s" % (tool, err, shlex.join(argv)))
+                line.append("%s ERR" % tool)
+            else:
+                line.append("%s %.3fs" % (tool, wall))
+        log("[%s] (%s) run %d/%d: %s" % ("pinned" if pinned else "unpinned",
+                                          w.key, i + 1, args.runs, ", ".join(line)))
+    return results
+
+
+# --------------------------------------------------------------------------
+# Targets and the report
+# --------------------------------------------------------------------------
+
+# A target takes (umvu ratio, proot ratio, umvu value) and returns
+# (text shown in the table, pass?) -- pass is None when it cannot be judged.
+Target = Callable[[Optional[float], Optional[float], Optional[float]],
+                  Tuple[str, Optional[bool]]]
+
+
+def half_proot_overhead(u_ratio, p_ratio, u_value):
+    """umvu's overhead over native at most half of PRoot's in the same run.
+
+    A PRoot ratio below 1 is run-to-run noise (PRoot cannot make a workload
+    faster), so the target never goes below 1.00x: asking umvu to beat
+    native would turn noise into a MISS.
+    """
+    if p_ratio is None:
+        return "n/a (no PRoot figure)", None
+    target = max(1.0, 1 + (p_ratio - 1) / 2)
+    return "≤ %.2f×" % target, None if u_ratio is None else u_ratio <= target
+
+
+def ratio_at_most(limit: float) -> Target:
+    def check(u_ratio, p_ratio, u_value):
+        return "≤ %.2f×" % limit, None if u_ratio is None else u_ratio <= limit
+    return check
+
+
+def value_below(limit: float, unit: str) -> Target:
+    def check(u_ratio, p_ratio, u_value):
+        return "< %g %s" % (limit, unit), None if u_value is None else u_value < limit
+    return check
+
+
+@dataclass
+class Row:
+    key: str          # workload key
+    metric: str       # metric name in the run dicts
+    label: str
+    unit: str
+    fmt: str
+    target: Optional[Target]
+
+
+ROWS = [
+    Row("a", "wall", "(a) `find /usr -size +0`", "s", "%.3f", half_proot_overhead),
+    Row("b", "wall", "(b) `tar cf - -C /usr include share/man | cat`", "s", "%.3f",
+        half_proot_overhead),
+    Row("c", "wall", "(c) 500 × `/bin/true` from sh", "s", "%.3f", half_proot_overhead),
+    Row("d", "wall", "(d) `gcc -O0 -c` of a ~%d-line C file" % GENERATED_C_LINES, "s",
+        "%.3f", half_proot_overhead),
+    Row("e", "wall", "(e) sh loop, 1,000,000 iterations", "s", "%.3f",
+        half_proot_overhead),
+    Row("f", "stat_us", "(f) `stat()` per call", "µs", "%.3f", half_proot_overhead),
+    Row("f", "getpid_us", "(f) `syscall(SYS_getpid)` per call", "µs", "%.3f",
+        ratio_at_most(1.5)),
+    Row("true", "wall", "`true` (startup), wall", "s", "%.3f", value_below(0.25, "s")),
+    Row("rss", "rss_mib", "peak RSS, `find /usr -maxdepth 2`", "MiB", "%.1f", None),
+]
+
+
+def cell(res: ToolResult, row: Row) -> str:
+    v = res.median(row.metric)
+    if v is None:
+        return "error: %s" % (res.error or "no data")
+    text = (row.fmt % v) + " " + row.unit
+    if res.error:  # some runs succeeded before a failure
+        text += " (then %s)" % res.error
+    return text
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    if a is None or b is None or b <= 0:
+        return None
+    return a / b
+
+
+def md(text: str) -> str:
+    """Escape a table cell: a bare '|' (as in `tar ... | cat`) ends the cell."""
+    return text.replace("|", "\\|")
+
+
+def fmt_ratio(r: Optional[float]) -> str:
+    return "-" if r is None else "%.2f×" % r
+
+
+def print_table(title: str, results: Dict[str, Dict[str, ToolResult]]) -> None:
+    print("### %s" % title)
+    print()
+    print("| workload | native | umvu | proot | umvu ÷ native | proot ÷ native "
+          "| umvu target | result |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for row in ROWS:
+        if row.key not in results:
+            continue
+        r = results[row.key]
+        nat, umv, pro = (r[t].median(row.metric) for t in TOOLS)
+        u_ratio, p_ratio = ratio(umv, nat), ratio(pro, nat)
+        if row.target is None:
+            target_text, ok = "-", None
+        else:
+            target_text, ok = row.target(u_ratio, p_ratio, umv)
+        verdict = "-" if row.target is None else (
+            "n/a" if ok is None else ("PASS" if ok else "MISS"))
+        cells = [row.label] + [cell(r[t], row) for t in TOOLS] + [
+            fmt_ratio(u_ratio), fmt_ratio(p_ratio), target_text, verdict]
+        print("| " + " | ".join(md(c) for c in cells) + " |")
+    print()
+    sys.stdout.flush()
+
+
+def print_failures(title: str, results: Dict[str, Dict[str, ToolResult]]) -> None:
+    failed = [(key, tool, res) for key, per_tool in results.items()
+              for tool, res in per_tool.items() if res.command]
+    if not failed:
+        return
+    print("Failures (%s):" % title)
+    print()
+    for key, tool, res in failed:
+        print("- (%s) %s: %s — `%s`" % (key, tool, res.error, res.command))
+    print()
+
+
+def print_notes() -> None:
+    print("Notes: medians over the runs; (f) rows are per-call times reported by "
+          "bench/syscall-timing.c, not wall time; umvu targets other than getpid and "
+          "startup are 1 + (PRoot ratio − 1)/2 from the same run, i.e. umvu's overhead "
+          "over native at most half of PRoot's (never below 1.00×); peak RSS is GNU time's %M (largest "
+          "process of the tree, for umvu the JVM), no target. PRoot runs as `proot "
+          "-b /tmp:/tmp`.")
+    print()
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+def check_tools(args: argparse.Namespace) -> Dict[str, Optional[str]]:
+    """Per tool, None if usable or the reason it is not (shown in its column)."""
+    available: Dict[str, Optional[str]] = {"native": None}
+    available["umvu"] = None if os.access(args.umvu, os.X_OK) else "missing"
+    proot = shutil.which(args.proot) if "/" not in args.proot else args.proot
+    available["proot"] = None if proot and os.access(proot, os.X_OK) else "missing"
+    return available
+
+
+def settings(args: argparse.Namespace) -> List[bool]:
+    out = []
+    if not args.no_pinned:
+        cpus = os.sched_getaffinity(0)
+        if int(PIN_CPU) not in cpus or not shutil.which("taskset"):
+            log("warning: cannot pin to CPU %s (CPUs %s, taskset %s); skipping the "
+                "pinned setting" % (PIN_CPU, sorted(cpus), shutil.which("taskset")))
+        else:
+            out.append(True)
+    if not args.no_unpinned:
+        out.append(False)
+    return out
+
+
+def main(argv: List[str]) -> int:
+    args = parse_args(argv)
+    available = check_tools(args)
+    if "rss" in args.only and not os.access("/usr/bin/time", os.X_OK):
+        log("warning: /usr/bin/time missing (apt-get install time); skipping rss")
+        args.only.remove("rss")
+    if not shutil.which("gcc") and ("d" in args.only or "f" in args.only):
+        log("error: gcc is needed for workloads d and f")
+        return 2
+    print_header(args, available["umvu"] is None, available["proot"] is None)
+    for tool, why in available.items():
+        if why:
+            log("warning: %s is %s (%s); its column will show an error"
+                % (tool, why, args.umvu if tool == "umvu" else args.proot))
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="jvuos-bench-"))
+    try:
+        ctx = prepare(tmpdir, args.only)
+        for pinned in settings(args):
+            results = {}
+            for w in WORKLOADS:
+                if w.key in args.only:
+                    results[w.key] = measure_workload(w, pinned, ctx, args, available)
+            title = ("Pinned to CPU %s (`taskset -c %s` around everything)"
+                     % (PIN_CPU, PIN_CPU)) if pinned else "Unpinned"
+            print_table(title, results)
+            print_failures("pinned" if pinned else "unpinned", results)
+        print_notes()
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)

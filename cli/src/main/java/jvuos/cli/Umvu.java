@@ -1,0 +1,122 @@
+package jvuos.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import jvuos.debug.SyscallTrace;
+import jvuos.ptrace.Errno;
+import jvuos.ptrace.NativeException;
+import jvuos.ptrace.PtraceException;
+import jvuos.seccomp.SeccompFilter;
+import jvuos.syscall.SyscallTable;
+import jvuos.tracer.CallerProcess;
+import jvuos.tracer.Guest;
+import jvuos.tracer.SeccompProbe;
+import jvuos.tracer.SyscallHandler;
+import jvuos.tracer.Tracer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code umvu [-h] [--version] [-S] [-o LOGFILE] [-d TAGS] CMD [ARGS...]}. */
+@Command(name = "umvu", mixinStandardHelpOptions = true, version = "umvu (jvuos) 0.1.0",
+        description = "Runs CMD and all its descendants under the jvuos hypervisor.",
+        footer = {"", "Debug tags: syscall, tracer, all.",
+                "Exit status: CMD's (128+N when killed by signal N); 127 command not found;",
+                "126 not executable; 1 when umvu itself fails."})
+public final class Umvu implements Callable<Integer> {
+    /** Set by bin/umvu: the built launcher and the fds the caller passed. */
+    static final String LAUNCHER_PROPERTY = "jvuos.launcher";
+    static final String INHERITED_FDS_PROPERTY = "jvuos.inheritedFds";
+
+    @Option(names = "-S", description = "Legacy mode: trace with PTRACE_SYSCALL, no seccomp filter.")
+    boolean legacy;
+
+    @Option(names = "-o", paramLabel = "LOGFILE", description = "Write debug and log output to LOGFILE.")
+    String logFile;
+
+    @Option(names = "-d", paramLabel = "TAGS", split = ",", description = "Turn on debug output for TAGS.")
+    List<String> debugTags = new ArrayList<>();
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command to run, and its arguments.")
+    List<String> command;
+
+    private final int argumentCount;
+
+    Umvu(int argumentCount) {
+        this.argumentCount = argumentCount;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Umvu(args.length)).setStopAtPositional(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            System.err.println("umvu: " + e.getMessage());
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, argv) -> {
+            System.err.println("umvu: " + e.getMessage());
+            System.err.println("Try 'umvu --help' for more information.");
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<DebugTag> tags = debugTags.stream().map(DebugTag::parse).toList();
+        QuietLogging.apply(tags, logFile);
+        boolean traceSyscalls = tags.contains(DebugTag.SYSCALL) || tags.contains(DebugTag.ALL);
+
+        Guest guest = guest();
+        if (!legacy && !SeccompProbe.available(guest.launcher())) {
+            org.slf4j.LoggerFactory.getLogger("jvuos").warn("warning: seccomp filters unavailable, using legacy ptrace mode");
+            legacy = true;
+        }
+        SyscallTable table = traceSyscalls ? SyscallTable.x86_64() : null;
+        SyscallHandler handler = traceSyscalls ? new SyscallTrace(table) : SyscallHandler.NONE;
+        BitSet traced = traceSyscalls ? SyscallTrace.tracedSyscalls(table) : new BitSet();
+        byte[] filter = SeccompFilter.build(traced,
+                traced.isEmpty() ? SeccompFilter.RET_ALLOW : SeccompFilter.RET_TRACE);
+
+        Tracer tracer = new Tracer(handler, legacy);
+        GuestSignals.forwardTo(tracer, guest.ignoredSignals());
+        try {
+            return tracer.run(guest, filter);
+        } catch (PtraceException e) {
+            if (e.errno() == Errno.EPERM) {
+                throw new IllegalStateException("ptrace not permitted (" + e.getMessage()
+                        + "); in a container, umvu needs CAP_SYS_PTRACE");
+            }
+            throw e;
+        } catch (NativeException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private Guest guest() {
+        String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher == null || !Files.isExecutable(Path.of(launcher))) {
+            throw new IllegalStateException("launcher not found (" + launcher + "); run umvu through bin/umvu after 'mvn package'");
+        }
+        // argv holds the command's raw bytes; the JVM's own decoding could have lost some.
+        List<byte[]> rawCommand = CallerProcess.lastArguments(argumentCount).subList(argumentCount - command.size(), argumentCount);
+        return new Guest(Path.of(launcher), rawCommand, CallerProcess.environment(), inheritedFds(),
+                CallerProcess.ignoredSignals(), CallerProcess.blockedSignals());
+    }
+
+    private static List<Integer> inheritedFds() {
+        String list = System.getProperty(INHERITED_FDS_PROPERTY, "0,1,2");
+        List<Integer> fds = new ArrayList<>();
+        for (String fd : list.split(",")) {
+            if (!fd.isBlank()) {
+                fds.add(Integer.parseInt(fd.trim()));
+            }
+        }
+        return fds;
+    }
+}

@@ -1,0 +1,111 @@
+package jvuos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Runs a program natively or under bin/umvu and captures what it did. */
+record Run(String stdout, String stderr, int status) {
+    static final Path ROOT = Path.of(System.getProperty("jvuos.root", ".")).toAbsolutePath().normalize();
+    static final Path UMVU = ROOT.resolve("bin/umvu");
+    private static final long TIMEOUT_SECONDS = 300;
+
+    /** Runs {@code command} in {@code dir} with {@code stdin} as input. */
+    static Run of(Path dir, String stdin, List<String> command) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+            Process p = pb.start();
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // The program exited without reading all its input; so be it.
+            }
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + command);
+            }
+            return new Run(new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8),
+                    p.exitValue());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** {@code umvu OPTIONS... CMD...}. */
+    static Run umvu(Path dir, String stdin, List<String> umvuOptions, List<String> command) {
+        List<String> full = new ArrayList<>();
+        full.add(UMVU.toString());
+        full.addAll(umvuOptions);
+        full.addAll(command);
+        return of(dir, stdin, full);
+    }
+
+    /**
+     * Runs {@code bash -c script} natively, then under umvu (with {@code umvuOptions}), each time in
+     * a freshly made {@code dir}, and asserts that stdout, stderr and exit status are the same.
+     *
+     * @return the native run, for further checks
+     */
+    static Run assertTransparent(Path dir, String script, String stdin, List<String> umvuOptions) {
+        List<String> command = List.of("bash", "-c", script);
+        Run natively = of(fresh(dir), stdin, command);
+        Run traced = umvu(fresh(dir), stdin, umvuOptions, command);
+        assertEquals(natively.stdout, traced.stdout, "stdout differs under umvu");
+        assertEquals(natively.stderr, traced.stderr, "stderr differs under umvu");
+        assertEquals(natively.status, traced.status, "exit status differs under umvu");
+        return natively;
+    }
+
+    static Path fresh(Path dir) {
+        try {
+            if (Files.exists(dir)) {
+                try (Stream<Path> all = Files.walk(dir)) {
+                    for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String resource(String name) {
+        try (InputStream in = Run.class.getResourceAsStream(name)) {
+            assertTrue(in != null, "missing test resource " + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in; ByteArrayOutputStream b = new ByteArrayOutputStream()) {
+            in.transferTo(b);
+            return b.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

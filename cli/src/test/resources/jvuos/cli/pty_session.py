@@ -1,0 +1,153 @@
+"""Drives an interactive bash in a pseudo-terminal, as a person at a keyboard would.
+
+usage: python3 pty_session.py CMD [ARGS...]   (CMD runs `bash --norc --noprofile -i`)
+Exits 0 when every step behaved as in a terminal, else prints the step and the screen so far.
+"""
+import os
+import pty
+import re
+import select
+import signal
+import sys
+import time
+
+PROMPT = "jvuos-test$ "
+TIMEOUT = 20.0
+BRACKETED_PASTE = re.compile(r"\x1b\[\?2004[hl]\r?")
+
+
+class Session:
+    def __init__(self, argv):
+        env = dict(os.environ, PS1=PROMPT, TERM="xterm", HISTFILE="/dev/null")
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvpe(argv[0], argv, env)
+        self.screen = ""
+
+    def expect(self, pattern, timeout=TIMEOUT):
+        """Reads until the regex matches the output read since the last expect."""
+        deadline = time.monotonic() + timeout
+        start = len(self.screen)
+        while True:
+            m = re.search(pattern, self.screen[start:])
+            if m:
+                self.consumed = start + m.end()
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                fail(f"timed out waiting for {pattern!r}", self)
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    data = os.read(self.fd, 4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    fail(f"terminal closed while waiting for {pattern!r}", self)
+                # Bracketed-paste mode switches are terminal control, not output.
+                self.screen += BRACKETED_PASTE.sub("", data.decode("utf-8", "replace"))
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def line(self, text):
+        self.send(text + "\r")
+
+    def command(self, text, expect_output):
+        """Runs a command line and waits for its output and the next prompt."""
+        self.line(text)
+        m = self.expect(expect_output + r"[\s\S]*?" + re.escape(PROMPT))
+        return m
+
+    def wait_exit(self, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.read(self.fd, 4096)
+            except OSError:
+                pass
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.05)
+        fail("the session did not end", self)
+
+
+def fail(message, session):
+    print("FAIL:", message)
+    print("---- screen ----")
+    print(session.screen[-3000:])
+    print(repr(session.screen[-600:]))
+    try:
+        os.kill(session.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    sys.exit(1)
+
+
+def main():
+    s = Session(sys.argv[1:])
+    s.expect(re.escape(PROMPT))
+
+    # A plain command and its output.
+    s.command("echo $((6 * 7))", r"\r\n42\r\n")
+
+    # Line editing: type "echo helo", move left once, insert "l".
+    s.send("echo helo")
+    s.send("\x1b[D")
+    s.send("l\r")
+    s.expect(r"\r\nhello\r\n[\s\S]*?" + re.escape(PROMPT))
+
+    # Ctrl-C interrupts the foreground job, not the shell or the hypervisor.
+    s.line("sleep 30")
+    time.sleep(0.5)
+    started = time.monotonic()
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    if time.monotonic() - started > 5:
+        fail("Ctrl-C did not interrupt sleep promptly", s)
+    s.command("echo status=$?", r"status=130")
+
+    # Ctrl-Z stops the foreground job; jobs, bg and fg work.
+    s.line("sleep 30")
+    time.sleep(0.5)
+    s.send("\x1a")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    s.command("jobs", r"\[1\]\+\s+Stopped\s+sleep 30")
+    s.command("bg", r"\[1\]\+ sleep 30 &")
+    s.command("jobs", r"\[1\]\+\s+Running\s+sleep 30 &")
+    s.line("fg")
+    s.expect(r"sleep 30\r\n")
+    time.sleep(0.3)
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    s.command("echo after-fg=$?", r"after-fg=130")
+
+    # A job that reads the terminal: stopped, resumed in the foreground, then fed a line.
+    s.line("cat")
+    time.sleep(0.3)
+    s.send("\x1a")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    s.line("fg")
+    s.expect(r"cat\r\n")
+    s.send("typed line\r")
+    s.expect(r"typed line\r\ntyped line\r\n")
+    s.send("\x04")
+    s.expect(re.escape(PROMPT))
+
+    # Ctrl-C at the prompt itself: a fresh prompt, the session survives.
+    s.send("echo half-typed")
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    s.command("echo still-alive", r"\r\nstill-alive\r\n")
+
+    # exit leaves, with its status.
+    s.line("exit 7")
+    status = s.wait_exit()
+    if status != 7:
+        fail(f"exit status {status}, expected 7", s)
+    print("OK")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+package jvuos.ptrace;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * Reads and writes a tracee's memory with process_vm_readv/writev: one syscall per transfer,
+ * no ptrace stop needed. An instance reuses its buffers, so it belongs to one thread.
+ */
+public final class GuestMemory {
+    /** Longest string read: PATH_MAX, the limit the kernel puts on a path argument. */
+    public static final int PATH_MAX = 4096;
+    private static final int CHUNK = 256;
+
+    private final LibC libc = Native.libc();
+    private final Pointer local = Memory.allocateDirect(Native.runtime(), PATH_MAX);
+    private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
+    private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
+
+    /** Copies {@code length} bytes from the guest address into {@code dest}; returns bytes read or -errno. */
+    public long read(int pid, long address, byte[] dest, int length) {
+        long total = 0;
+        while (total < length) {
+            int n = (int) Math.min(PATH_MAX, length - total);
+            long got = transfer(pid, address + total, 0, n, false);
+            if (got <= 0) {
+                return total > 0 ? total : got;
+            }
+            local.get(0, dest, (int) total, (int) got);
+            total += got;
+        }
+        return total;
+    }
+
+    /** Copies {@code src} into guest memory at {@code address}; returns bytes written or -errno. */
+    public long write(int pid, long address, byte[] src, int length) {
+        long total = 0;
+        while (total < length) {
+            int n = (int) Math.min(PATH_MAX, length - total);
+            local.put(0, src, (int) total, n);
+            long put = transfer(pid, address + total, 0, n, true);
+            if (put <= 0) {
+                return total > 0 ? total : put;
+            }
+            total += put;
+        }
+        return total;
+    }
+
+    /**
+     * Reads a NUL-terminated string of at most {@code max} bytes.
+     *
+     * @return the string, or null when the address is unreadable or no NUL comes within {@code max}
+     */
+    public String readString(int pid, long address, int max) {
+        int limit = Math.min(max, PATH_MAX);
+        int have = 0;
+        while (have < limit) {
+            // Stay inside the current page: the string may end just before an unmapped one.
+            long at = address + have;
+            int toPageEnd = (int) (4096 - (at & 4095));
+            int n = Math.min(Math.min(CHUNK, toPageEnd), limit - have);
+            long got = transfer(pid, at, have, n, false);
+            if (got <= 0) {
+                return null;
+            }
+            for (int i = have; i < have + got; i++) {
+                if (local.getByte(i) == 0) {
+                    byte[] bytes = new byte[i];
+                    local.get(0, bytes, 0, i);
+                    return new String(bytes, StandardCharsets.UTF_8);
+                }
+            }
+            have += (int) got;
+        }
+        return null;
+    }
+
+    private long transfer(int pid, long address, int localOffset, int length, boolean write) {
+        localIov.putLong(0, local.address() + localOffset);
+        localIov.putLong(8, length);
+        remoteIov.putLong(0, address);
+        remoteIov.putLong(8, length);
+        long n = write
+                ? libc.process_vm_writev(pid, localIov, 1, remoteIov, 1, 0)
+                : libc.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
+        return n >= 0 ? n : -Native.errno();
+    }
+}

@@ -1,0 +1,99 @@
+package jvuos.syscall;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The x86_64 syscall table, read from {@code x86_64.tsv}: the data that drives the seccomp
+ * filter, the dispatch and the debug trace. Nothing about a syscall is hard-coded elsewhere.
+ */
+public final class SyscallTable {
+    private static final String RESOURCE = "/jvuos/syscall/x86_64.tsv";
+
+    private final Syscall[] byNumber;
+    private final Map<String, Syscall> byName;
+
+    private SyscallTable(List<Syscall> rows) {
+        int max = rows.stream().mapToInt(Syscall::nr).max().orElse(-1);
+        byNumber = new Syscall[max + 1];
+        byName = new HashMap<>();
+        for (Syscall s : rows) {
+            if (byNumber[s.nr()] != null || byName.put(s.name(), s) != null) {
+                throw new IllegalArgumentException("duplicate syscall " + s.nr() + " " + s.name());
+            }
+            byNumber[s.nr()] = s;
+        }
+    }
+
+    /** The table shipped with umvu. */
+    public static SyscallTable x86_64() {
+        try (InputStream in = SyscallTable.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + RESOURCE);
+            }
+            return parse(new InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Parses "nr TAB name TAB kind,kind,... TAB returns" rows; '#' starts a comment line. */
+    static SyscallTable parse(java.io.Reader source) throws IOException {
+        List<Syscall> rows = new ArrayList<>();
+        BufferedReader reader = new BufferedReader(source);
+        String line;
+        int lineNo = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNo++;
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            if (f.length != 4) {
+                throw new IllegalArgumentException("line " + lineNo + ": expected 4 tab-separated fields: " + line);
+            }
+            List<ArgKind> args = f[2].equals("-")
+                    ? List.of()
+                    : Arrays.stream(f[2].split(",")).map(ArgKind::valueOf).toList();
+            if (args.size() > 6) {
+                throw new IllegalArgumentException("line " + lineNo + ": more than 6 arguments");
+            }
+            rows.add(new Syscall(Integer.parseInt(f[0]), f[1], args, ReturnKind.valueOf(f[3])));
+        }
+        return new SyscallTable(rows);
+    }
+
+    public Optional<Syscall> byNumber(int nr) {
+        return nr >= 0 && nr < byNumber.length ? Optional.ofNullable(byNumber[nr]) : Optional.empty();
+    }
+
+    public Optional<Syscall> byName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** The highest syscall number in the table. */
+    public int maxNumber() {
+        return byNumber.length - 1;
+    }
+
+    public List<Syscall> all() {
+        List<Syscall> all = new ArrayList<>();
+        for (Syscall s : byNumber) {
+            if (s != null) {
+                all.add(s);
+            }
+        }
+        return Collections.unmodifiableList(all);
+    }
+}

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 
 import jvuos.debug.SyscallTrace;
 import jvuos.ptrace.Errno;
+import jvuos.ptrace.Native;
 import jvuos.ptrace.NativeException;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;
@@ -47,13 +48,20 @@ public final class Umvu implements Callable<Integer> {
     List<String> command;
 
     private final int argumentCount;
+    private final Thread warmUp;
 
-    Umvu(int argumentCount) {
+    Umvu(int argumentCount, Thread warmUp) {
         this.argumentCount = argumentCount;
+        this.warmUp = warmUp;
     }
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Umvu(args.length)).setStopAtPositional(true);
+        // Start-up is mostly class loading: load the native bridge and logging on the other core
+        // while picocli parses the command line on this one.
+        Thread warmUp = new Thread(Umvu::warmUp, "umvu-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+        CommandLine cli = new CommandLine(new Umvu(args.length, warmUp)).setStopAtPositional(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             System.err.println("umvu: " + e.getMessage());
             return 1;
@@ -66,8 +74,14 @@ public final class Umvu implements Callable<Integer> {
         System.exit(cli.execute(args));
     }
 
+    private static void warmUp() {
+        Native.libc();
+        org.slf4j.LoggerFactory.getILoggerFactory();
+    }
+
     @Override
     public Integer call() throws Exception {
+        warmUp.join(); // logging must be fully initialized before it is configured
         List<DebugTag> tags = debugTags.stream().map(DebugTag::parse).toList();
         QuietLogging.apply(tags, logFile);
         boolean traceSyscalls = tags.contains(DebugTag.SYSCALL) || tags.contains(DebugTag.ALL);

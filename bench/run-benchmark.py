@@ -7,6 +7,14 @@ Usage (from the repository root):
                                    [--only a,b,...] [--no-unpinned] [--no-pinned]
                                    [--timeout SECONDS]
 
+Workloads (a)-(e) run as `<tool> timeit <workload>`: bench/timeit.c, run
+under the tool, times the workload from inside (fork, exec and wait, with
+CLOCK_MONOTONIC) and hands the time back through the file descriptor named
+by TIMEIT_FD.  That in-view time leaves out the tool's own start-up (umvu is
+a JVM program: ~0.4 s, reported on its own row, `umvu true`) and is what the
+main tables and the targets use; the wall time of the whole command, start-up
+included, is also measured and shown in a second, smaller table.
+
 Every workload runs natively, under umvu and under PRoot (`proot -b /tmp:/tmp`,
 i.e. with one binding so PRoot does real path translation), interleaved
 native, umvu, proot, native, umvu, proot, ... so that drift of the machine
@@ -49,6 +57,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 TIMING_SOURCE = BENCH_DIR / "syscall-timing.c"
+TIMEIT_SOURCE = BENCH_DIR / "timeit.c"
 
 TOOLS = ("native", "umvu", "proot")
 PIN_CPU = "1"
@@ -156,6 +165,13 @@ def print_header(args: argparse.Namespace, umvu_ok: bool, proot_ok: bool) -> Non
     print("- %d run(s) per tool, interleaved native, umvu, proot; medians shown"
           % args.runs)
     print()
+    print("Two measures: workloads (a)-(e) are timed in view, by bench/timeit.c "
+          "running under the tool (`<tool> timeit <workload>`), so their main "
+          "figures and targets show what the tool costs the workload itself, "
+          "without the tool's own start-up, which is reported on its own row "
+          "(`true` (startup)). The wall time of the whole command, start-up "
+          "included, is given in a second, smaller table per setting.")
+    print()
     sys.stdout.flush()
 
 
@@ -234,6 +250,12 @@ def compile_timing_program(tmpdir: Path) -> Path:
     return exe
 
 
+def compile_timeit(tmpdir: Path) -> Path:
+    exe = tmpdir / "timeit"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(TIMEIT_SOURCE)], check=True)
+    return exe
+
+
 @dataclass
 class Context:
     tmpdir: Path
@@ -241,19 +263,26 @@ class Context:
     c_object: Path
     timing_exe: Path
     rss_file: Path
+    timeit_exe: Path
+    timeit_file: Path  # where timeit writes its line (TIMEIT_FD), per run
 
 
 def prepare(tmpdir: Path, keys: List[str]) -> Context:
     ctx = Context(tmpdir=tmpdir, c_source=tmpdir / "generated.c",
                   c_object=tmpdir / "generated.o",
                   timing_exe=tmpdir / "syscall-timing",
-                  rss_file=tmpdir / "rss.txt")
+                  rss_file=tmpdir / "rss.txt",
+                  timeit_exe=tmpdir / "timeit",
+                  timeit_file=tmpdir / "timeit.txt")
     if "d" in keys:
         n = generate_c_source(ctx.c_source)
         log("generated %s (%d lines)" % (ctx.c_source, n))
     if "f" in keys:
         compile_timing_program(tmpdir)
         log("compiled %s" % ctx.timing_exe)
+    if any(w.inview for w in WORKLOADS if w.key in keys):
+        compile_timeit(tmpdir)
+        log("compiled %s" % ctx.timeit_exe)
     return ctx
 
 
@@ -272,6 +301,14 @@ def parse_timing_output(out: str) -> Dict[str, float]:
     return metrics
 
 
+def parse_timeit_output(text: str) -> float:
+    """Seconds from bench/timeit.c's line `timeit: <seconds>`."""
+    m = re.fullmatch(r"timeit: ([0-9]+\.[0-9]+)\s*", text)
+    if not m:
+        raise ValueError("unexpected timeit output: %r" % text[:200])
+    return float(m.group(1))
+
+
 @dataclass
 class Workload:
     key: str
@@ -284,6 +321,10 @@ class Workload:
         lambda wall, out, ctx: {"wall": wall}
     # prefix that goes around the tool (for /usr/bin/time)
     outer: Callable[[Context], List[str]] = lambda ctx: []
+    # True: run as `<tool> timeit <argv>`; the metrics of a run are then
+    # "inview" (timeit's figure, tool start-up excluded) and "whole" (wall
+    # time of the whole command), and `metrics` is not used
+    inview: bool = False
 
 
 def read_rss_mib(wall: float, out: str, ctx: Context) -> Dict[str, float]:
@@ -297,13 +338,14 @@ SH_LOOP_SPAWN = "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done"
 SH_LOOP_ARITH = "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done"
 
 WORKLOADS = [
-    Workload("a", lambda c: ["find", "/usr", "-size", "+0"]),
+    Workload("a", lambda c: ["find", "/usr", "-size", "+0"], inview=True),
     Workload("b", lambda c: ["sh", "-c",
-                             "tar cf - -C /usr include share/man | cat >/dev/null"]),
-    Workload("c", lambda c: ["sh", "-c", SH_LOOP_SPAWN]),
+                             "tar cf - -C /usr include share/man | cat >/dev/null"],
+             inview=True),
+    Workload("c", lambda c: ["sh", "-c", SH_LOOP_SPAWN], inview=True),
     Workload("d", lambda c: ["gcc", "-O0", "-c", str(c.c_source),
-                             "-o", str(c.c_object)]),
-    Workload("e", lambda c: ["sh", "-c", SH_LOOP_ARITH]),
+                             "-o", str(c.c_object)], inview=True),
+    Workload("e", lambda c: ["sh", "-c", SH_LOOP_ARITH], inview=True),
     Workload("f", lambda c: [str(c.timing_exe)], capture=True,
              metrics=lambda wall, out, c: parse_timing_output(out)),
     Workload("true", lambda c: ["true"]),
@@ -335,22 +377,31 @@ def build_command(w: Workload, tool: str, pinned: bool, ctx: Context,
     # taskset goes outermost so that the tracer (and /usr/bin/time) are
     # pinned too, not only the traced workload.
     pin = ["taskset", "-c", PIN_CPU] if pinned else []
-    return pin + w.outer(ctx) + tool_prefix(tool, args) + w.argv(ctx)
+    timeit = [str(ctx.timeit_exe)] if w.inview else []
+    return pin + w.outer(ctx) + tool_prefix(tool, args) + timeit + w.argv(ctx)
 
 
 def run_timed(argv: List[str], capture: bool, cwd: Path,
-              timeout: float) -> Tuple[float, str, Optional[str]]:
+              timeout: float, report_fd: Optional[int] = None
+              ) -> Tuple[float, str, Optional[str]]:
     """Run argv; return (wall seconds, stdout, error or None).
 
     The child gets its own process group so that on a timeout the whole
     tree (tracer and tracees) can be killed, not only the direct child.
+    If report_fd is given, the child inherits it and finds its number in
+    TIMEIT_FD (where bench/timeit.c writes its line).
     """
     stdout = subprocess.PIPE if capture else subprocess.DEVNULL
+    env, pass_fds = None, ()
+    if report_fd is not None:
+        env = dict(os.environ, TIMEIT_FD=str(report_fd))
+        pass_fds = (report_fd,)
     start = time.perf_counter()
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
                                 stderr=subprocess.DEVNULL, cwd=str(cwd),
-                                text=True, start_new_session=True)
+                                text=True, start_new_session=True,
+                                env=env, pass_fds=pass_fds)
     except OSError as e:
         return 0.0, "", "cannot start: %s" % e.strerror
     try:
@@ -384,14 +435,43 @@ class ToolResult:
         return statistics.median(values) if values else None
 
 
+def run_workload(w: Workload, argv: List[str], ctx: Context,
+                 args: argparse.Namespace
+                 ) -> Tuple[float, Optional[Dict[str, float]], Optional[str]]:
+    """Run one command of workload w; return (wall, metrics or None, error)."""
+    if not w.inview:
+        wall, out, err = run_timed(argv, w.capture, ctx.tmpdir, args.timeout)
+        if err is not None:
+            return wall, None, err
+        try:
+            return wall, w.metrics(wall, out, ctx), None
+        except (ValueError, OSError, IndexError) as e:
+            return wall, None, "bad output: %s" % e
+    # timeit writes its line to a fresh file in the temp dir, through an fd
+    # the whole command inherits (umvu and PRoot hand it on to the guest).
+    fd = os.open(str(ctx.timeit_file),
+                 os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        wall, _, err = run_timed(argv, w.capture, ctx.tmpdir, args.timeout,
+                                 report_fd=fd)
+    finally:
+        os.close(fd)
+    if err is not None:
+        return wall, None, err
+    try:
+        inview = parse_timeit_output(ctx.timeit_file.read_text())
+    except (ValueError, OSError) as e:
+        return wall, None, "bad output: %s" % e
+    return wall, {"inview": inview, "whole": wall}, None
+
+
 def measure_workload(w: Workload, pinned: bool, ctx: Context,
                      args: argparse.Namespace,
                      available: Dict[str, Optional[str]]) -> Dict[str, ToolResult]:
     results = {t: ToolResult(error=available[t]) for t in TOOLS}
     # One untimed native run first, so the first timed native run does not
     # pay alone for a cold page cache (find and tar read a lot of metadata).
-    run_timed(build_command(w, "native", pinned, ctx, args), w.capture,
-              ctx.tmpdir, args.timeout)
+    run_workload(w, build_command(w, "native", pinned, ctx, args), ctx, args)
     for i in range(args.runs):
         line = []
         for tool in TOOLS:
@@ -400,18 +480,18 @@ def measure_workload(w: Workload, pinned: bool, ctx: Context,
                 line.append("%s -" % tool)
                 continue
             argv = build_command(w, tool, pinned, ctx, args)
-            wall, out, err = run_timed(argv, w.capture, ctx.tmpdir, args.timeout)
-            if err is None:
-                try:
-                    res.runs.append(w.metrics(wall, out, ctx))
-                except (ValueError, OSError, IndexError) as e:
-                    err = "bad output: %s" % e
+            wall, metrics, err = run_workload(w, argv, ctx, args)
             if err:
                 res.error, res.command = err, shlex.join(argv)
                 log("  %s failed: %s\n    command: %s" % (tool, err, shlex.join(argv)))
                 line.append("%s ERR" % tool)
             else:
-                line.append("%s %.3fs" % (tool, wall))
+                res.runs.append(metrics)
+                if w.inview:
+                    line.append("%s %.3fs (whole %.3fs)"
+                                % (tool, metrics["inview"], wall))
+                else:
+                    line.append("%s %.3fs" % (tool, wall))
         log("[%s] (%s) run %d/%d: %s" % ("pinned" if pinned else "unpinned",
                                           w.key, i + 1, args.runs, ", ".join(line)))
     return results
@@ -462,15 +542,18 @@ class Row:
     target: Optional[Target]
 
 
+INVIEW_LABELS = [
+    ("a", "(a) `find /usr -size +0`"),
+    ("b", "(b) `tar cf - -C /usr include share/man | cat`"),
+    ("c", "(c) 500 × `/bin/true` from sh"),
+    ("d", "(d) `gcc -O0 -c` of a ~%d-line C file" % GENERATED_C_LINES),
+    ("e", "(e) sh loop, 1,000,000 iterations"),
+]
+
 ROWS = [
-    Row("a", "wall", "(a) `find /usr -size +0`", "s", "%.3f", half_proot_overhead),
-    Row("b", "wall", "(b) `tar cf - -C /usr include share/man | cat`", "s", "%.3f",
-        half_proot_overhead),
-    Row("c", "wall", "(c) 500 × `/bin/true` from sh", "s", "%.3f", half_proot_overhead),
-    Row("d", "wall", "(d) `gcc -O0 -c` of a ~%d-line C file" % GENERATED_C_LINES, "s",
-        "%.3f", half_proot_overhead),
-    Row("e", "wall", "(e) sh loop, 1,000,000 iterations", "s", "%.3f",
-        half_proot_overhead),
+    Row(key, "inview", label + ", in view", "s", "%.3f", half_proot_overhead)
+    for key, label in INVIEW_LABELS
+] + [
     Row("f", "stat_us", "(f) `stat()` per call", "µs", "%.3f", half_proot_overhead),
     Row("f", "getpid_us", "(f) `syscall(SYS_getpid)` per call", "µs", "%.3f",
         ratio_at_most(1.5)),
@@ -502,6 +585,30 @@ def md(text: str) -> str:
 
 def fmt_ratio(r: Optional[float]) -> str:
     return "-" if r is None else "%.2f×" % r
+
+
+# Whole command, tool start-up included: shown for reference, no targets.
+WHOLE_ROWS = [Row(key, "whole", label, "s", "%.3f", None)
+              for key, label in INVIEW_LABELS]
+
+
+def print_whole_table(title: str,
+                      results: Dict[str, Dict[str, ToolResult]]) -> None:
+    rows = [row for row in WHOLE_ROWS if row.key in results]
+    if not rows:
+        return
+    print("#### %s — whole command, start-up included" % title)
+    print()
+    print("| workload | native | umvu | proot | umvu ÷ native | proot ÷ native |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        r = results[row.key]
+        nat, umv, pro = (r[t].median(row.metric) for t in TOOLS)
+        cells = [row.label] + [cell(r[t], row) for t in TOOLS] + [
+            fmt_ratio(ratio(umv, nat)), fmt_ratio(ratio(pro, nat))]
+        print("| " + " | ".join(md(c) for c in cells) + " |")
+    print()
+    sys.stdout.flush()
 
 
 def print_table(title: str, results: Dict[str, Dict[str, ToolResult]]) -> None:
@@ -542,7 +649,11 @@ def print_failures(title: str, results: Dict[str, Dict[str, ToolResult]]) -> Non
 
 
 def print_notes() -> None:
-    print("Notes: medians over the runs; (f) rows are per-call times reported by "
+    print("Notes: medians over the runs; (a)-(e) \"in view\" is the time "
+          "bench/timeit.c measured running under the tool (fork, exec and wait of "
+          "the workload; the tool's start-up left out), and targets use it; the "
+          "\"whole command\" tables give the wall time of the whole command, "
+          "start-up included, for reference; (f) rows are per-call times reported by "
           "bench/syscall-timing.c, not wall time; umvu targets other than getpid and "
           "startup are 1 + (PRoot ratio − 1)/2 from the same run, i.e. umvu's overhead "
           "over native at most half of PRoot's (never below 1.00×); peak RSS is GNU time's %M (largest "
@@ -604,6 +715,7 @@ def main(argv: List[str]) -> int:
             title = ("Pinned to CPU %s (`taskset -c %s` around everything)"
                      % (PIN_CPU, PIN_CPU)) if pinned else "Unpinned"
             print_table(title, results)
+            print_whole_table(title, results)
             print_failures("pinned" if pinned else "unpinned", results)
         print_notes()
     finally:

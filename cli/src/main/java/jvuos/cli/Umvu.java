@@ -98,7 +98,6 @@ public final class Umvu implements Callable<Integer> {
                 traced.isEmpty() ? SeccompFilter.RET_ALLOW : SeccompFilter.RET_TRACE);
 
         Tracer tracer = new Tracer(handler, legacy);
-        GuestSignals.forwardTo(tracer, guest.ignoredSignals());
         try {
             return tracer.run(guest, filter);
         } catch (PtraceException e) {

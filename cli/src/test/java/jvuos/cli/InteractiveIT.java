@@ -10,30 +10,44 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code umvu bash} in a pseudo-terminal: prompt, line editing, Ctrl-C, Ctrl-Z, jobs, bg, fg and
- * exit behave as in a terminal. The driver script is checked against plain bash first, so a
- * failure under umvu is umvu's.
+ * umvu in a pseudo-terminal. Inside {@code umvu bash}: prompt, line editing, Ctrl-C, Ctrl-Z, jobs,
+ * bg, fg and exit behave as in a terminal. From an outer shell: {@code umvu CMD} is one job that
+ * Ctrl-Z stops and fg resumes, and a {@code suspend} inside umvu stops that job. Each scenario is
+ * first checked without umvu, so a failure under umvu is umvu's.
  */
 class InteractiveIT {
     @TempDir
     Path dir;
 
+    private static final List<String> BASH = List.of("bash", "--norc", "--noprofile", "-i");
+
     @Test
-    void driverWorksWithPlainBash() {
-        assertSession(List.of());
+    void insideDriverWorksWithPlainBash() {
+        assertSession("inside", BASH);
     }
 
     @Test
-    void interactiveBashUnderUmvu() {
-        assertSession(List.of(Run.UMVU.toString()));
+    void jobControlInsideUmvuBash() {
+        List<String> command = new ArrayList<>(List.of(Run.UMVU.toString()));
+        command.addAll(BASH);
+        assertSession("inside", command);
     }
 
-    private void assertSession(List<String> prefix) {
+    @Test
+    void outerDriverWorksNatively() {
+        assertSession("outer", List.of("env"));
+    }
+
+    @Test
+    void umvuIsOneJobOfTheOuterShell() {
+        assertSession("outer", List.of(Run.UMVU.toString()));
+    }
+
+    private void assertSession(String scenario, List<String> arguments) {
         Path driver = dir.resolve("pty_session.py");
         writeDriver(driver);
-        List<String> command = new ArrayList<>(List.of("python3", driver.toString()));
-        command.addAll(prefix);
-        command.addAll(List.of("bash", "--norc", "--noprofile", "-i"));
+        List<String> command = new ArrayList<>(List.of("python3", driver.toString(), scenario));
+        command.addAll(arguments);
         Run run = Run.of(dir, "", command);
         assertEquals("OK\n", run.stdout(), run.stdout() + run.stderr());
         assertEquals(0, run.status());

@@ -78,3 +78,55 @@ END
 gcc -O1 -pthread -Wall -o prog prog.c
 # bash reports the signal with the pid, which differs from run to run.
 { ./prog; echo "prog status $?"; } 2>&1 | sed 's/ [0-9]* User defined/ PID User defined/' 
+
+# execve from a thread that is not the leader: the kernel gives it the leader's pid.
+cat > threadexec.c <<'END'
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static void *exec_from_thread(void *arg) {
+    (void)arg;
+    printf("pid before exec %s\n", getpid() > 0 ? "ok" : "bad");
+    fflush(stdout);
+    execlp("sh", "sh", "-c", "echo exec from a thread worked; exit 5", (char *)NULL);
+    return NULL;
+}
+
+int main(void) {
+    pthread_t t[3];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, (void *(*)(void *))pause, NULL);
+    pthread_create(&t[2], NULL, exec_from_thread, NULL);
+    pause();
+    return 0;
+}
+END
+gcc -O1 -pthread -o threadexec threadexec.c
+./threadexec
+echo "threadexec status $?"
+
+# A parent that leaves a zombie child for a while, and vfork through posix_spawn.
+cat > zombie.c <<'END'
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern char **environ;
+int main(void) {
+    pid_t child = fork();
+    if (child == 0)
+        _exit(6);
+    usleep(200000); /* the child is a zombie meanwhile */
+    int status;
+    waitpid(child, &status, 0);
+    printf("zombie reaped with %d\n", WEXITSTATUS(status));
+    char *argv[] = {"echo", "spawned", NULL};
+    pid_t spawned;
+    posix_spawnp(&spawned, "echo", NULL, NULL, argv, environ);
+    waitpid(spawned, &status, 0);
+    printf("spawn status %d\n", WEXITSTATUS(status));
+    return 0;
+}
+END
+gcc -O1 -o zombie zombie.c && ./zombie

@@ -1,6 +1,10 @@
-"""Drives an interactive bash in a pseudo-terminal, as a person at a keyboard would.
+"""Drives interactive shells in a pseudo-terminal, as a person at a keyboard would.
 
-usage: python3 pty_session.py CMD [ARGS...]   (CMD runs `bash --norc --noprofile -i`)
+usage: python3 pty_session.py inside CMD [ARGS...]
+           CMD runs `bash --norc --noprofile -i`: job control inside that shell
+       python3 pty_session.py outer PREFIX [ARGS...]
+           a plain interactive bash runs `PREFIX... sleep 30` and the like as its jobs:
+           job control of the command as a whole (PREFIX `env` gives the native behaviour)
 Exits 0 when every step behaved as in a terminal, else prints the step and the screen so far.
 """
 import os
@@ -85,8 +89,8 @@ def fail(message, session):
     sys.exit(1)
 
 
-def main():
-    s = Session(sys.argv[1:])
+def inside(argv):
+    s = Session(argv)
     s.expect(re.escape(PROMPT))
 
     # A plain command and its output.
@@ -146,8 +150,55 @@ def main():
     status = s.wait_exit()
     if status != 7:
         fail(f"exit status {status}, expected 7", s)
-    print("OK")
+
+
+def outer(prefix):
+    s = Session(["bash", "--norc", "--noprofile", "-i"])
+    s.expect(re.escape(PROMPT))
+    run = " ".join(prefix) + " "
+
+    # Ctrl-Z stops the whole command; fg resumes it; Ctrl-C ends it.
+    s.line(run + "sleep 30")
+    time.sleep(1.0)
+    s.send("\x1a")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    s.command("jobs", r"\[1\]\+\s+Stopped\s+" + re.escape(run) + "sleep 30")
+    s.line("fg")
+    s.expect(r"sleep 30\r\n")
+    time.sleep(0.5)
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    s.command("echo status=$?", r"status=130")
+
+    # A command reading the terminal, stopped and resumed.
+    s.line(run + "cat")
+    time.sleep(1.0)
+    s.send("\x1a")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    s.line("fg")
+    s.expect(r"cat\r\n")
+    s.send("after resume\r")
+    s.expect(r"after resume\r\nafter resume\r\n")
+    s.send("\x04")
+    s.expect(re.escape(PROMPT))
+
+    # A shell that suspends itself: the outer shell sees its job stop, fg brings it back.
+    s.line(run + "bash --norc --noprofile -i")
+    s.expect(re.escape(PROMPT))
+    s.line("suspend")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    s.line("fg")
+    s.expect(r"bash --norc --noprofile -i\r\n")
+    s.line("echo inner-$((40 + 2))")
+    s.expect(r"inner-42\r\n[\s\S]*?" + re.escape(PROMPT))
+    s.line("exit 3")
+    s.expect(re.escape(PROMPT))
+    s.command("echo inner-status=$?", r"inner-status=3")
+    s.line("exit 0")
+    if s.wait_exit() != 0:
+        fail("the outer shell did not exit cleanly", s)
 
 
 if __name__ == "__main__":
-    main()
+    {"inside": inside, "outer": outer}[sys.argv[1]](sys.argv[2:])
+    print("OK")

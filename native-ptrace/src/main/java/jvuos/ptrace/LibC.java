@@ -40,5 +40,7 @@ public interface LibC {
 
     int getpid();
 
+    int gettid();
+
     String strerror(int errnum);
 }

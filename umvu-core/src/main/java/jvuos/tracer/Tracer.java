@@ -58,6 +58,7 @@ public final class Tracer {
      * @throws PtraceException when the guest cannot be traced (EPERM: ptrace not permitted)
      */
     public int run(Guest guest, byte[] filter) throws NativeException, PtraceException {
+        OwnSignals.install(this, guest.ignoredSignals());
         rootPid = GuestStarter.start(ptrace, guest, legacy ? null : filter);
         log.debug("guest {} started{}", rootPid, legacy ? " (legacy ptrace mode)" : "");
         while (true) {
@@ -125,6 +126,9 @@ public final class Tracer {
                     // Group-stop: stay stopped so job control sees it, yet let SIGCONT reach us.
                     log.debug("{} group-stop by signal {}", pid, signal);
                     ptrace.listen(pid);
+                    if (pid == rootPid) {
+                        OwnSignals.stopLikeTheGuest(signal, pid);
+                    }
                 } else {
                     // A new child's first stop, or the wake-up of a listening tracee.
                     resume(pid, 0);

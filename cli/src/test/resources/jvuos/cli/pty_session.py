@@ -27,15 +27,15 @@ class Session:
         if self.pid == 0:
             os.execvpe(argv[0], argv, env)
         self.screen = ""
+        self.consumed = 0
 
     def expect(self, pattern, timeout=TIMEOUT):
-        """Reads until the regex matches the output read since the last expect."""
+        """Reads until the regex matches output not yet consumed by an earlier expect."""
         deadline = time.monotonic() + timeout
-        start = len(self.screen)
         while True:
-            m = re.search(pattern, self.screen[start:])
+            m = re.search(pattern, self.screen[self.consumed:])
             if m:
-                self.consumed = start + m.end()
+                self.consumed += m.end()
                 return m
             left = deadline - time.monotonic()
             if left <= 0:

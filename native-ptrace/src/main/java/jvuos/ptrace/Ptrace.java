@@ -11,7 +11,6 @@ import jnr.ffi.Pointer;
  */
 public final class Ptrace {
     public static final int PTRACE_CONT = 7;
-    public static final int PTRACE_KILL = 8;
     public static final int PTRACE_GETREGS = 12;
     public static final int PTRACE_SETREGS = 13;
     public static final int PTRACE_SYSCALL = 24;
@@ -34,12 +33,10 @@ public final class Ptrace {
     public static final int EVENT_VFORK = 2;
     public static final int EVENT_CLONE = 3;
     public static final int EVENT_EXEC = 4;
-    public static final int EVENT_VFORK_DONE = 5;
     public static final int EVENT_EXIT = 6;
     public static final int EVENT_SECCOMP = 7;
     public static final int EVENT_STOP = 128;
 
-    public static final int WNOHANG = 1;
     public static final int WNOTHREAD = 0x20000000;
     public static final int WALL = 0x40000000;
 

@@ -9,7 +9,6 @@ import jnr.ffi.Pointer;
  */
 public final class SyscallInfo {
     public static final int SIZE = 88;
-    public static final int OP_NONE = 0;
     public static final int OP_ENTRY = 1;
     public static final int OP_EXIT = 2;
     public static final int OP_SECCOMP = 3;
@@ -30,14 +29,6 @@ public final class SyscallInfo {
         return buffer.getInt(4);
     }
 
-    public long instructionPointer() {
-        return buffer.getLong(8);
-    }
-
-    public long stackPointer() {
-        return buffer.getLong(16);
-    }
-
     /** The syscall number at an entry or seccomp stop. */
     public int nr() {
         return (int) buffer.getLong(24);
@@ -48,12 +39,8 @@ public final class SyscallInfo {
         return buffer.getLong(32 + 8L * i);
     }
 
-    /** The return value at an exit stop (a negative errno when {@link #isError()}). */
+    /** The return value at an exit stop: a negative errno for a failed call. */
     public long returnValue() {
         return buffer.getLong(24);
-    }
-
-    public boolean isError() {
-        return buffer.getByte(32) != 0;
     }
 }

@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import jvuos.debug.SyscallTrace;
 import jvuos.ptrace.Errno;
 import jvuos.ptrace.Native;
-import jvuos.ptrace.NativeException;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;
 import jvuos.syscall.SyscallTable;
@@ -63,7 +62,7 @@ public final class Umvu implements Callable<Integer> {
         warmUp.start();
         CommandLine cli = new CommandLine(new Umvu(args.length, warmUp)).setStopAtPositional(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("umvu: " + e.getMessage());
+            System.err.println("umvu: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
         });
         cli.setParameterExceptionHandler((e, argv) -> {
@@ -106,8 +105,6 @@ public final class Umvu implements Callable<Integer> {
                         + "); in a container, umvu needs CAP_SYS_PTRACE");
             }
             throw e;
-        } catch (NativeException e) {
-            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -134,13 +134,15 @@ def inside(argv):
     s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
     s.line("fg")
     s.expect(r"cat\r\n")
+    time.sleep(0.3)
     s.send("typed line\r")
     s.expect(r"typed line\r\ntyped line\r\n")
     s.send("\x04")
     s.expect(re.escape(PROMPT))
 
-    # Ctrl-C at the prompt itself: a fresh prompt, the session survives.
+    # Ctrl-C at the prompt itself, once the typed text shows: a fresh prompt, the session survives.
     s.send("echo half-typed")
+    s.expect("echo half-typed")
     s.send("\x03")
     s.expect(re.escape(PROMPT))
     s.command("echo still-alive", r"\r\nstill-alive\r\n")

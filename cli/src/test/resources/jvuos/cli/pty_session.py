@@ -89,6 +89,35 @@ def fail(message, session):
     sys.exit(1)
 
 
+def stop_with_ctrl_z(s):
+    s.send("\x1a")
+    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+
+
+def foreground_then_ctrl_c(s, job):
+    """fg brings the stopped job back; Ctrl-C ends it and the shell reports 130."""
+    s.line("fg")
+    s.expect(re.escape(job) + r"\r\n")
+    time.sleep(0.5)
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    s.command("echo status=$?", r"status=130")
+
+
+def reader_stopped_and_resumed(s, command):
+    """A job reading the terminal: stopped, resumed in the foreground, then fed a line."""
+    s.line(command)
+    time.sleep(1.0)  # under umvu, let the JVM start before the key is pressed
+    stop_with_ctrl_z(s)
+    s.line("fg")
+    s.expect(re.escape(command) + r"\r\n")
+    time.sleep(0.3)
+    s.send("typed line\r")
+    s.expect(r"typed line\r\ntyped line\r\n")
+    s.send("\x04")
+    s.expect(re.escape(PROMPT))
+
+
 def inside(argv):
     s = Session(argv)
     s.expect(re.escape(PROMPT))
@@ -115,30 +144,13 @@ def inside(argv):
     # Ctrl-Z stops the foreground job; jobs, bg and fg work.
     s.line("sleep 30")
     time.sleep(0.5)
-    s.send("\x1a")
-    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    stop_with_ctrl_z(s)
     s.command("jobs", r"\[1\]\+\s+Stopped\s+sleep 30")
     s.command("bg", r"\[1\]\+ sleep 30 &")
     s.command("jobs", r"\[1\]\+\s+Running\s+sleep 30 &")
-    s.line("fg")
-    s.expect(r"sleep 30\r\n")
-    time.sleep(0.3)
-    s.send("\x03")
-    s.expect(re.escape(PROMPT))
-    s.command("echo after-fg=$?", r"after-fg=130")
+    foreground_then_ctrl_c(s, "sleep 30")
 
-    # A job that reads the terminal: stopped, resumed in the foreground, then fed a line.
-    s.line("cat")
-    time.sleep(0.3)
-    s.send("\x1a")
-    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
-    s.line("fg")
-    s.expect(r"cat\r\n")
-    time.sleep(0.3)
-    s.send("typed line\r")
-    s.expect(r"typed line\r\ntyped line\r\n")
-    s.send("\x04")
-    s.expect(re.escape(PROMPT))
+    reader_stopped_and_resumed(s, "cat")
 
     # Ctrl-C at the prompt itself, once the typed text shows: a fresh prompt, the session survives.
     s.send("echo half-typed")
@@ -162,27 +174,11 @@ def outer(prefix):
     # Ctrl-Z stops the whole command; fg resumes it; Ctrl-C ends it.
     s.line(run + "sleep 30")
     time.sleep(1.0)
-    s.send("\x1a")
-    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
+    stop_with_ctrl_z(s)
     s.command("jobs", r"\[1\]\+\s+Stopped\s+" + re.escape(run) + "sleep 30")
-    s.line("fg")
-    s.expect(r"sleep 30\r\n")
-    time.sleep(0.5)
-    s.send("\x03")
-    s.expect(re.escape(PROMPT))
-    s.command("echo status=$?", r"status=130")
+    foreground_then_ctrl_c(s, run + "sleep 30")
 
-    # A command reading the terminal, stopped and resumed.
-    s.line(run + "cat")
-    time.sleep(1.0)
-    s.send("\x1a")
-    s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
-    s.line("fg")
-    s.expect(r"cat\r\n")
-    s.send("after resume\r")
-    s.expect(r"after resume\r\nafter resume\r\n")
-    s.send("\x04")
-    s.expect(re.escape(PROMPT))
+    reader_stopped_and_resumed(s, run + "cat")
 
     # A shell that suspends itself: the outer shell sees its job stop, fg brings it back.
     s.line(run + "bash --norc --noprofile -i")

@@ -22,9 +22,12 @@ import sun.misc.Signal;
 final class OwnSignals {
     private static final int SIGINT = 2;
     private static final int SIGQUIT = 3;
-    private static final int SIGSTOP = 19;
     private static final int SIGCONT = 18;
-    private static final int[] KEYBOARD_AND_JOB_CONTROL = {SIGINT, SIGQUIT, 20, 21, 22};
+    private static final int SIGSTOP = 19;
+    private static final int SIGTSTP = 20;
+    private static final int SIGTTIN = 21;
+    private static final int SIGTTOU = 22;
+    private static final int[] KEYBOARD_AND_JOB_CONTROL = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
     private static final long SIG_DFL = 0;
     private static final long SIG_IGN = 1;
     private static final String[] FORWARDED = {"TERM", "HUP"};

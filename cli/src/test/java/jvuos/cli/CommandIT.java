@@ -157,6 +157,22 @@ class CommandIT {
     }
 
     @Test
+    void leavesNoTemporaryFile() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("private-tmp"));
+        ProcessBuilder pb = new ProcessBuilder(Run.UMVU.toString(), "sh", "-c", "exit 0").directory(dir.toFile());
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp);
+        Process umvu = pb.redirectErrorStream(true).start();
+        umvu.getInputStream().readAllBytes();
+        assertEquals(0, umvu.waitFor());
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "files umvu left in its temporary directory");
+        }
+        assertFalse(Files.exists(Path.of("/tmp/hsperfdata_" + System.getProperty("user.name"), Long.toString(umvu.pid()))),
+                "JVM performance data file");
+    }
+
+    @Test
     void umvuWaitsForEveryDescendant() {
         Run run = Run.umvu(dir, "", List.of(), List.of("sh", "-c", "(sleep 0.5; echo late child) & exit 2"));
         assertEquals(2, run.status());

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 /** The bindings against the kernel: a real child is traced and its exit_group argument rewritten. */
 class PtraceTest {
     private static final Path LAUNCHER = Path.of("target/native/umvu-launcher");
-    private static final int SIGTRAP = 5;
     private static final int EXIT_GROUP = 231;
 
     @Test
@@ -62,7 +61,7 @@ class PtraceTest {
             if (event == Ptrace.EVENT_EXEC) {
                 execSeen = true;
                 assertEquals(pid, (int) ptrace.eventMessage(pid), "exec by the leader keeps its tid");
-            } else if (signal == (SIGTRAP | 0x80)) {
+            } else if (signal == (Signals.SIGTRAP | 0x80)) {
                 ptrace.syscallInfo(pid, info);
                 assertEquals(SyscallInfo.ARCH_X86_64, info.arch());
                 if (info.op() == SyscallInfo.OP_ENTRY && info.nr() == EXIT_GROUP) {

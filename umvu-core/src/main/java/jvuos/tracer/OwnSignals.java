@@ -4,6 +4,14 @@ import jvuos.ptrace.LibC;
 import jvuos.ptrace.Native;
 import sun.misc.Signal;
 
+import static jvuos.ptrace.Signals.SIGCONT;
+import static jvuos.ptrace.Signals.SIGINT;
+import static jvuos.ptrace.Signals.SIGQUIT;
+import static jvuos.ptrace.Signals.SIGSTOP;
+import static jvuos.ptrace.Signals.SIGTSTP;
+import static jvuos.ptrace.Signals.SIGTTIN;
+import static jvuos.ptrace.Signals.SIGTTOU;
+
 /**
  * The signals umvu itself receives, so that umvu stays invisible to the terminal and to the
  * shell that started it.
@@ -20,13 +28,6 @@ import sun.misc.Signal;
  * </ul>
  */
 final class OwnSignals {
-    private static final int SIGINT = 2;
-    private static final int SIGQUIT = 3;
-    private static final int SIGCONT = 18;
-    private static final int SIGSTOP = 19;
-    private static final int SIGTSTP = 20;
-    private static final int SIGTTIN = 21;
-    private static final int SIGTTOU = 22;
     private static final int[] KEYBOARD_AND_JOB_CONTROL = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
     private static final long SIG_DFL = 0;
     private static final long SIG_IGN = 1;

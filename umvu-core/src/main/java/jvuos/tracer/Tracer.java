@@ -10,6 +10,7 @@ import jvuos.ptrace.Errno;
 import jvuos.ptrace.NativeException;
 import jvuos.ptrace.Ptrace;
 import jvuos.ptrace.PtraceException;
+import jvuos.ptrace.Signals;
 import jvuos.ptrace.SyscallInfo;
 
 /**
@@ -26,11 +27,6 @@ import jvuos.ptrace.SyscallInfo;
  */
 public final class Tracer {
     private static final Logger log = LoggerFactory.getLogger("jvuos.tracer");
-
-    private static final int SIGSTOP = 19;
-    private static final int SIGTSTP = 20;
-    private static final int SIGTTIN = 21;
-    private static final int SIGTTOU = 22;
 
     private final Ptrace ptrace = new Ptrace();
     private final SyscallInfo info = new SyscallInfo();
@@ -122,7 +118,7 @@ public final class Tracer {
             }
             case Ptrace.EVENT_EXEC -> onExec(pid);
             case Ptrace.EVENT_STOP -> {
-                if (isStopSignal(signal)) {
+                if (Signals.isStopSignal(signal)) {
                     // Group-stop: stay stopped so job control sees it, yet let SIGCONT reach us.
                     log.debug("{} group-stop by signal {}", pid, signal);
                     ptrace.listen(pid);
@@ -177,9 +173,5 @@ public final class Tracer {
         } else {
             ptrace.cont(pid, signal);
         }
-    }
-
-    private static boolean isStopSignal(int signal) {
-        return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
     }
 }

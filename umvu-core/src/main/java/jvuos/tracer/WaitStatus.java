@@ -1,10 +1,11 @@
 package jvuos.tracer;
 
+import jvuos.ptrace.Signals;
+
 /** Decodes a wait(2) status word (the W* macros of sys/wait.h). */
 final class WaitStatus {
-    static final int SIGTRAP = 5;
     /** The bit PTRACE_O_TRACESYSGOOD sets in the stop signal of a syscall stop. */
-    static final int SYSCALL_STOP = SIGTRAP | 0x80;
+    static final int SYSCALL_STOP = Signals.SIGTRAP | 0x80;
 
     private WaitStatus() {
     }

@@ -5,7 +5,7 @@ Usage (from the repository root):
 
     python3 bench/run-benchmark.py [--runs N] [--proot PATH] [--umvu PATH]
                                    [--only a,b,...] [--no-unpinned] [--no-pinned]
-                                   [--timeout SECONDS]
+                                   [--timeout SECONDS] [--mount]
 
 Workloads (a)-(e) run as `<tool> timeit <workload>`: bench/timeit.c, run
 under the tool, times the workload from inside (fork, exec and wait, with
@@ -22,6 +22,15 @@ native, umvu, proot, native, umvu, proot, ... so that drift of the machine
 done twice: with the whole command, tracer included, pinned to CPU 1
 (`taskset -c 1 ...`), and unpinned.
 
+With --mount, umvu runs every workload in a view with two vufs bind mounts
+made before the workload starts (`vumount -t vufs /var /jvuos-bench-view/var`
+and `... /usr /jvuos-bench-view/usr`), so each process's filter stops at every
+path call and the dispatcher resolves them; the workloads themselves touch
+neither mount point.  Two more workloads then run (a) and (b) *inside* the
+mount, over /jvuos-bench-view/usr (natively and under PRoot: over /usr); the
+targets become: umvu's ratio at most PRoot's in the same run, and inside
+the mount at most 1.2 times umvu's ratio outside it.
+
 Workloads (keys for --only):
   a   find /usr -size +0 >/dev/null
   b   sh -c 'tar cf - -C /usr include share/man | cat >/dev/null'
@@ -30,6 +39,8 @@ Workloads (keys for --only):
   e   sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done'
   f   bench/syscall-timing.c: per-call µs of stat("/usr/bin/env") and
       syscall(SYS_getpid) (the per-call figures are reported, not wall time)
+  ai  (a) inside the mount (--mount only)
+  bi  (b) inside the mount (--mount only)
   true  `umvu true` wall time (startup cost)
   rss   peak RSS (/usr/bin/time -f %M) around `find /usr -maxdepth 2`
 
@@ -65,6 +76,11 @@ PIN_CPU = "1"
 # where the generated files live, so the binding is also one that matters.
 PROOT_ARGS = ["-b", "/tmp:/tmp"]
 GENERATED_C_LINES = 2000
+# --mount: where the view shows /var and /usr, and the script umvu runs first.
+VIEW_DIR = "/jvuos-bench-view"
+MOUNT_SCRIPT = ('vumount -t vufs /var %s/var && vumount -t vufs /usr %s/usr && exec "$@"'
+                % (VIEW_DIR, VIEW_DIR))
+INSIDE_KEYS = ("ai", "bi")
 
 
 # --------------------------------------------------------------------------
@@ -92,6 +108,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="skip the setting pinned to CPU " + PIN_CPU)
     p.add_argument("--timeout", type=float, default=600.0,
                    help="seconds before one run is killed (default %(default)s)")
+    p.add_argument("--mount", action="store_true",
+                   help="run umvu with vufs bind mounts active (see above)")
     args = p.parse_args(argv)
     if args.runs < 1:
         p.error("--runs must be at least 1")
@@ -101,8 +119,10 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         if unknown:
             p.error("unknown workload key(s) %s; known: %s"
                     % (",".join(unknown), ",".join(WORKLOAD_KEYS)))
+        if not args.mount and any(k in INSIDE_KEYS for k in args.only):
+            p.error("workloads %s need --mount" % ",".join(INSIDE_KEYS))
     else:
-        args.only = list(WORKLOAD_KEYS)
+        args.only = [k for k in WORKLOAD_KEYS if args.mount or k not in INSIDE_KEYS]
     if args.no_pinned and args.no_unpinned:
         p.error("--no-pinned and --no-unpinned together leave nothing to run")
     return args
@@ -164,6 +184,8 @@ def print_header(args: argparse.Namespace, umvu_ok: bool, proot_ok: bool) -> Non
         args.umvu, "" if umvu_ok else " (NOT FOUND / not executable)", commit))
     print("- %d run(s) per tool, interleaved native, umvu, proot; medians shown"
           % args.runs)
+    if args.mount:
+        print("- umvu runs with vufs bind mounts active: `%s`" % MOUNT_SCRIPT)
     print()
     print("Two measures: workloads (a)-(e) are timed in view, by bench/timeit.c "
           "running under the tool (`<tool> timeit <workload>`), so their main "
@@ -325,6 +347,8 @@ class Workload:
     # "inview" (timeit's figure, tool start-up excluded) and "whole" (wall
     # time of the whole command), and `metrics` is not used
     inview: bool = False
+    # True: under umvu --mount, the workload's /usr is the view's bind of it
+    inside: bool = False
 
 
 def read_rss_mib(wall: float, out: str, ctx: Context) -> Dict[str, float]:
@@ -342,6 +366,10 @@ WORKLOADS = [
     Workload("b", lambda c: ["sh", "-c",
                              "tar cf - -C /usr include share/man | cat >/dev/null"],
              inview=True),
+    Workload("ai", lambda c: ["find", "/usr", "-size", "+0"], inview=True, inside=True),
+    Workload("bi", lambda c: ["sh", "-c",
+                              "tar cf - -C /usr include share/man | cat >/dev/null"],
+             inview=True, inside=True),
     Workload("c", lambda c: ["sh", "-c", SH_LOOP_SPAWN], inview=True),
     Workload("d", lambda c: ["gcc", "-O0", "-c", str(c.c_source),
                              "-o", str(c.c_object)], inview=True),
@@ -366,7 +394,7 @@ def log(msg: str) -> None:
 
 def tool_prefix(tool: str, args: argparse.Namespace) -> List[str]:
     if tool == "umvu":
-        return [args.umvu]
+        return [args.umvu] + (["sh", "-c", MOUNT_SCRIPT, "sh"] if args.mount else [])
     if tool == "proot":
         return [args.proot] + PROOT_ARGS
     return []
@@ -378,7 +406,10 @@ def build_command(w: Workload, tool: str, pinned: bool, ctx: Context,
     # pinned too, not only the traced workload.
     pin = ["taskset", "-c", PIN_CPU] if pinned else []
     timeit = [str(ctx.timeit_exe)] if w.inview else []
-    return pin + w.outer(ctx) + tool_prefix(tool, args) + timeit + w.argv(ctx)
+    argv = w.argv(ctx)
+    if w.inside and tool == "umvu":
+        argv = [a.replace("/usr", VIEW_DIR + "/usr") for a in argv]
+    return pin + w.outer(ctx) + tool_prefix(tool, args) + timeit + argv
 
 
 def run_timed(argv: List[str], capture: bool, cwd: Path,
@@ -520,6 +551,23 @@ def half_proot_overhead(u_ratio, p_ratio, u_value):
     return "≤ %.2f×" % target, None if u_ratio is None else u_ratio <= target
 
 
+def at_most_proot(u_ratio, p_ratio, u_value):
+    """With a mount active: umvu's ratio to native at most PRoot's (one -b binding)."""
+    if p_ratio is None:
+        return "n/a (no PRoot figure)", None
+    return "≤ %.2f× (PRoot)" % p_ratio, None if u_ratio is None else u_ratio <= p_ratio
+
+
+def within_of_outside(outside_ratio: Optional[float]) -> Target:
+    """Inside the mount: umvu's ratio at most 1.2 times its ratio outside it."""
+    def check(u_ratio, p_ratio, u_value):
+        if outside_ratio is None:
+            return "n/a (no outside figure)", None
+        limit = 1.2 * outside_ratio
+        return "≤ %.2f× (1.2 × outside)" % limit, None if u_ratio is None else u_ratio <= limit
+    return check
+
+
 def ratio_at_most(limit: float) -> Target:
     def check(u_ratio, p_ratio, u_value):
         return "≤ %.2f×" % limit, None if u_ratio is None else u_ratio <= limit
@@ -545,6 +593,8 @@ class Row:
 INVIEW_LABELS = [
     ("a", "(a) `find /usr -size +0`"),
     ("b", "(b) `tar cf - -C /usr include share/man | cat`"),
+    ("ai", "(a) inside the mount"),
+    ("bi", "(b) inside the mount"),
     ("c", "(c) 500 × `/bin/true` from sh"),
     ("d", "(d) `gcc -O0 -c` of a ~%d-line C file" % GENERATED_C_LINES),
     ("e", "(e) sh loop, 1,000,000 iterations"),
@@ -611,7 +661,23 @@ def print_whole_table(title: str,
     sys.stdout.flush()
 
 
-def print_table(title: str, results: Dict[str, Dict[str, ToolResult]]) -> None:
+def row_target(row: Row, results: Dict[str, Dict[str, ToolResult]],
+               mount: bool) -> Optional[Target]:
+    """The row's target; with --mount, the targets of the mounted view."""
+    if not mount or row.target is None or row.key in ("true", "rss"):
+        return row.target
+    if row.key in INSIDE_KEYS:
+        outside = results.get(row.key[0])
+        o_ratio = None if outside is None else ratio(
+            outside["umvu"].median(row.metric), outside["native"].median(row.metric))
+        return within_of_outside(o_ratio)
+    if row.metric == "getpid_us":
+        return row.target
+    return at_most_proot
+
+
+def print_table(title: str, results: Dict[str, Dict[str, ToolResult]],
+                mount: bool = False) -> None:
     print("### %s" % title)
     print()
     print("| workload | native | umvu | proot | umvu ÷ native | proot ÷ native "
@@ -623,11 +689,12 @@ def print_table(title: str, results: Dict[str, Dict[str, ToolResult]]) -> None:
         r = results[row.key]
         nat, umv, pro = (r[t].median(row.metric) for t in TOOLS)
         u_ratio, p_ratio = ratio(umv, nat), ratio(pro, nat)
-        if row.target is None:
+        target = row_target(row, results, mount)
+        if target is None:
             target_text, ok = "-", None
         else:
-            target_text, ok = row.target(u_ratio, p_ratio, umv)
-        verdict = "-" if row.target is None else (
+            target_text, ok = target(u_ratio, p_ratio, umv)
+        verdict = "-" if target is None else (
             "n/a" if ok is None else ("PASS" if ok else "MISS"))
         cells = [row.label] + [cell(r[t], row) for t in TOOLS] + [
             fmt_ratio(u_ratio), fmt_ratio(p_ratio), target_text, verdict]
@@ -714,7 +781,7 @@ def main(argv: List[str]) -> int:
                     results[w.key] = measure_workload(w, pinned, ctx, args, available)
             title = ("Pinned to CPU %s (`taskset -c %s` around everything)"
                      % (PIN_CPU, PIN_CPU)) if pinned else "Unpinned"
-            print_table(title, results)
+            print_table(title, results, args.mount)
             print_whole_table(title, results)
             print_failures("pinned" if pinned else "unpinned", results)
         print_notes()

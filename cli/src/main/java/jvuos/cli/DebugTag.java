@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 /** The tags of {@code umvu -d}: each turns on debug output of one logger. */
 enum DebugTag {
     SYSCALL("jvuos.syscall", "one strace-like line per intercepted syscall"),
+    DISPATCH("jvuos.dispatch", "mounts, modules and where paths lead"),
     TRACER("jvuos.tracer", "processes, signals and ptrace events"),
     ALL("jvuos", "everything");
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import jvuos.debug.SyscallTrace;
+import jvuos.dispatch.Dispatcher;
 import jvuos.ptrace.Errno;
 import jvuos.ptrace.Native;
 import jvuos.ptrace.PtraceException;
@@ -26,13 +27,16 @@ import picocli.CommandLine.Parameters;
 /** {@code umvu [-h] [--version] [-S] [-o LOGFILE] [-d TAGS] CMD [ARGS...]}. */
 @Command(name = "umvu", mixinStandardHelpOptions = true, version = "umvu (jvuos) 0.1.0",
         description = "Runs CMD and all its descendants under the jvuos hypervisor.",
-        footer = {"", "Debug tags: syscall, tracer, all.",
+        footer = {"", "Debug tags: syscall, dispatch, tracer, all.",
+                "Inside, vumount, vuumount, vu_insmod, vu_rmmod and vu_lsmod are on the PATH.",
                 "Exit status: CMD's (128+N when killed by signal N); 127 command not found;",
                 "126 not executable; 1 when umvu itself fails."})
 public final class Umvu implements Callable<Integer> {
     /** Set by bin/umvu: the built launcher and the fds the caller passed. */
     static final String LAUNCHER_PROPERTY = "jvuos.launcher";
     static final String INHERITED_FDS_PROPERTY = "jvuos.inheritedFds";
+    /** Set by bin/umvu: the directory of the vu commands, appended to the guest's PATH. */
+    static final String COMMANDS_PROPERTY = "jvuos.commands";
 
     @Option(names = "-S", description = "Legacy mode: trace with PTRACE_SYSCALL, no seccomp filter.")
     boolean legacy;
@@ -90,11 +94,14 @@ public final class Umvu implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger("jvuos").warn("warning: seccomp filters unavailable, using legacy ptrace mode");
             legacy = true;
         }
-        SyscallTable table = traceSyscalls ? SyscallTable.x86_64() : null;
-        SyscallHandler handler = traceSyscalls ? new SyscallTrace(table) : SyscallHandler.NONE;
-        BitSet traced = traceSyscalls ? SyscallTrace.tracedSyscalls(table) : new BitSet();
-        byte[] filter = SeccompFilter.build(traced,
-                traced.isEmpty() ? SeccompFilter.RET_ALLOW : SeccompFilter.RET_TRACE);
+        SyscallTable table = SyscallTable.x86_64();
+        Dispatcher dispatcher = new Dispatcher(table, Path.of(System.getProperty("user.home"), ".vu", "modules"));
+        SyscallHandler handler = traceSyscalls ? new SyscallTrace(table, dispatcher) : dispatcher;
+        BitSet traced = Dispatcher.initialSyscalls();
+        if (traceSyscalls) {
+            traced.or(SyscallTrace.tracedSyscalls(table));
+        }
+        byte[] filter = SeccompFilter.build(traced, traceSyscalls ? SeccompFilter.RET_TRACE : SeccompFilter.RET_ALLOW);
 
         Tracer tracer = new Tracer(handler, legacy);
         try {
@@ -115,7 +122,9 @@ public final class Umvu implements Callable<Integer> {
         }
         // argv holds the command's raw bytes; the JVM's own decoding could have lost some.
         List<byte[]> rawCommand = CallerProcess.lastArguments(argumentCount).subList(argumentCount - command.size(), argumentCount);
-        return new Guest(Path.of(launcher), rawCommand, CallerProcess.environment(), inheritedFds(),
+        List<byte[]> environment = GuestEnvironment.withPathEntry(CallerProcess.environment(),
+                System.getProperty(COMMANDS_PROPERTY));
+        return new Guest(Path.of(launcher), rawCommand, environment, inheritedFds(),
                 CallerProcess.ignoredSignals(), CallerProcess.blockedSignals());
     }
 

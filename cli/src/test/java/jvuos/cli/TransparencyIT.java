@@ -67,7 +67,7 @@ class TransparencyIT {
                 "cat; echo done",
                 "wc -l",
                 "exec 7</dev/null; ls /proc/self/fd | wc -l",
-                "env -u _ | sort",
+                "env -u _ -u PATH | sort",
                 "grep -E '^Sig(Blk|Ign)' /proc/self/status",
                 "trap '' INT; grep SigIgn /proc/self/status; bash -c 'grep SigIgn /proc/self/status'");
     }

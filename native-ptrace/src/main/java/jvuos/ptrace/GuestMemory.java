@@ -18,6 +18,7 @@ public final class GuestMemory {
     private final Pointer local = Memory.allocateDirect(Native.runtime(), PATH_MAX);
     private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
     private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
+    private int lastErrno;
 
     /** Copies {@code length} bytes from the guest address into {@code dest}; returns bytes read or -errno. */
     public long read(int pid, long address, byte[] dest, int length) {
@@ -55,7 +56,32 @@ public final class GuestMemory {
      * @return the string, or null when the address is unreadable or no NUL comes within {@code max}
      */
     public String readString(int pid, long address, int max) {
-        int limit = Math.min(max, PATH_MAX);
+        int n = readCString(pid, address, Math.min(max, PATH_MAX));
+        return n < 0 ? null : decode(n, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads a path argument as the kernel would: its bytes, one char each (ISO-8859-1), so that
+     * any file name survives a round trip.
+     *
+     * @return the path, or null with {@link #lastErrno()} EFAULT (unreadable) or ENAMETOOLONG
+     *         (no NUL within PATH_MAX bytes)
+     */
+    public String readPath(int pid, long address) {
+        int n = readCString(pid, address, PATH_MAX);
+        if (n < 0) {
+            lastErrno = -n;
+            return null;
+        }
+        return decode(n, StandardCharsets.ISO_8859_1);
+    }
+
+    public int lastErrno() {
+        return lastErrno;
+    }
+
+    /** Copies a C string into {@code local}: its length, or -EFAULT / -ENAMETOOLONG. */
+    private int readCString(int pid, long address, int limit) {
         int have = 0;
         while (have < limit) {
             // Stay inside the current page: the string may end just before an unmapped one.
@@ -64,18 +90,22 @@ public final class GuestMemory {
             int n = Math.min(Math.min(CHUNK, toPageEnd), limit - have);
             long got = transfer(pid, at, have, n, false);
             if (got <= 0) {
-                return null;
+                return -Errno.EFAULT;
             }
             for (int i = have; i < have + got; i++) {
                 if (local.getByte(i) == 0) {
-                    byte[] bytes = new byte[i];
-                    local.get(0, bytes, 0, i);
-                    return new String(bytes, StandardCharsets.UTF_8);
+                    return i;
                 }
             }
             have += (int) got;
         }
-        return null;
+        return -Errno.ENAMETOOLONG;
+    }
+
+    private String decode(int length, java.nio.charset.Charset charset) {
+        byte[] bytes = new byte[length];
+        local.get(0, bytes, 0, length);
+        return new String(bytes, charset);
     }
 
     private long transfer(int pid, long address, int localOffset, int length, boolean write) {

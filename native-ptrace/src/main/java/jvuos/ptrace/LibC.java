@@ -38,6 +38,14 @@ public interface LibC {
 
     int close(int fd);
 
+    /**
+     * syscall(2) with the argument shape (int, path, pointer, long) shared by newfstatat,
+     * readlinkat and openat2; paths are passed as bytes so that no charset touches them.
+     */
+    long syscall(long nr, int dirfd, @In byte[] path, Pointer buffer, long last);
+
+    int memfd_create(@In byte[] name, int flags);
+
     int getpid();
 
     int gettid();

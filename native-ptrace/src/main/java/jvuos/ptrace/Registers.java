@@ -30,4 +30,8 @@ public final class Registers {
     public void set(int offset, long value) {
         buffer.putLong(offset, value);
     }
+
+    public void copyFrom(Registers other) {
+        buffer.transferFrom(0, other.buffer, 0, SIZE);
+    }
 }

@@ -29,6 +29,11 @@ public final class SyscallInfo {
         return buffer.getInt(4);
     }
 
+    /** The guest's stack pointer when it made the call. */
+    public long stackPointer() {
+        return buffer.getLong(16);
+    }
+
     /** The syscall number at an entry or seccomp stop. */
     public int nr() {
         return (int) buffer.getLong(24);

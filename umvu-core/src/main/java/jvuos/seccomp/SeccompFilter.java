@@ -25,6 +25,7 @@ public final class SeccompFilter {
     private static final int X32_SYSCALL_BIT = 0x40000000;
     private static final int OFFSET_NR = 0;
     private static final int OFFSET_ARCH = 4;
+    private static final int OFFSET_ARGS = 16;
 
     private static final int BPF_LD_W_ABS = 0x20;
     private static final int BPF_JMP_JEQ_K = 0x15;
@@ -38,16 +39,37 @@ public final class SeccompFilter {
     }
 
     /**
+     * A syscall that stops the guest only for some values of one argument (its low 32 bits),
+     * e.g. fcntl only for F_DUPFD and F_DUPFD_CLOEXEC.
+     */
+    public record ArgRule(int nr, int arg, List<Integer> values) {
+        public ArgRule {
+            values = List.copyOf(values);
+        }
+    }
+
+    /**
      * @param traced syscall numbers (x86_64 ABI) that must stop the guest
      * @param foreignAbiVerdict the verdict for i386 and x32 calls
      * @return the program as struct sock_filter entries in native (little-endian) order
      */
     public static byte[] build(BitSet traced, int foreignAbiVerdict) {
+        return build(traced, List.of(), foreignAbiVerdict);
+    }
+
+    /**
+     * @param argRules syscalls (not in {@code traced}) that stop only for some argument values;
+     *                 they are tested first, one comparison each for every other syscall
+     */
+    public static byte[] build(BitSet traced, List<ArgRule> argRules, int foreignAbiVerdict) {
         SeccompFilter f = new SeccompFilter();
         f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARCH);
         f.emit(BPF_JMP_JEQ_K, 1, 0, AUDIT_ARCH_X86_64);
         f.emit(BPF_RET_K, 0, 0, foreignAbiVerdict);
         f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_NR);
+        for (ArgRule rule : argRules) {
+            f.emitArgRule(rule);
+        }
         List<Run> runs = runs(traced);
         runs.add(new Run(X32_SYSCALL_BIT, foreignAbiVerdict));
         f.emitSearch(runs, 0, runs.size());
@@ -96,6 +118,21 @@ public final class SeccompFilter {
         emitSearch(runs, mid, to);
         program.get(jump)[3] = program.size() - upperStart;
         emitSearch(runs, from, mid);
+    }
+
+    /**
+     * [jeq nr, else skip the block][ld arg][jeq value -> trace]... [ret allow][ret trace]; the
+     * accumulator still holds the number when the block is skipped.
+     */
+    private void emitArgRule(ArgRule rule) {
+        int m = rule.values().size();
+        emit(BPF_JMP_JEQ_K, 0, m + 3, rule.nr());
+        emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARGS + 8L * rule.arg());
+        for (int i = 0; i < m; i++) {
+            emit(BPF_JMP_JEQ_K, m - i, 0, rule.values().get(i));
+        }
+        emit(BPF_RET_K, 0, 0, RET_ALLOW);
+        emit(BPF_RET_K, 0, 0, RET_TRACE);
     }
 
     private void emit(int code, int jt, int jf, long k) {

@@ -1,11 +1,6 @@
 package jvuos.syscall;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,31 +33,15 @@ public final class SyscallTable {
 
     /** The table shipped with umvu. */
     public static SyscallTable x86_64() {
-        try (InputStream in = SyscallTable.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCE);
-            }
-            return parse(new InputStreamReader(in, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TsvRows.resource(RESOURCE, SyscallTable::parse);
     }
 
     /** Parses "nr TAB name TAB kind,kind,... TAB returns" rows; '#' starts a comment line. */
     static SyscallTable parse(java.io.Reader source) throws IOException {
         List<Syscall> rows = new ArrayList<>();
-        BufferedReader reader = new BufferedReader(source);
-        String line;
-        int lineNo = 0;
-        while ((line = reader.readLine()) != null) {
-            lineNo++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String[] f = line.split("\t");
-            if (f.length != 4) {
-                throw new IllegalArgumentException("line " + lineNo + ": expected 4 tab-separated fields: " + line);
-            }
+        for (TsvRows.Row row : TsvRows.read(source, 4)) {
+            String[] f = row.fields();
+            int lineNo = row.lineNo();
             List<ArgKind> args = f[2].equals("-")
                     ? List.of()
                     : Arrays.stream(f[2].split(",")).map(ArgKind::valueOf).toList();

@@ -1,13 +1,13 @@
 package jvuos.tracer;
 
-import jvuos.ptrace.SyscallInfo;
+import jvuos.ptrace.PtraceException;
 
 /**
- * What the tracer calls at an intercepted syscall. The handler decides from Java values; it
- * never issues ptrace requests itself.
+ * What the tracer calls at an intercepted syscall. The handler decides from Java values and
+ * acts on the call only through the {@link SyscallStop} it is given.
  */
 public interface SyscallHandler {
-    /** How the guest continues after an entry stop. */
+    /** How the guest continues after an entry stop that was not skipped. */
     enum Resume {
         /** Let the kernel run the call; no exit stop (the cheap, common case). */
         RUN,
@@ -15,11 +15,22 @@ public interface SyscallHandler {
         RUN_AND_REPORT_EXIT
     }
 
-    /** The guest thread {@code tid} is about to make the call described by {@code entry}. */
-    Resume onSyscallEntry(int tid, SyscallInfo entry);
+    /** Called once, before the guest starts. */
+    default void attached(FilterControl filters) {
+    }
 
-    /** The call {@link #onSyscallEntry} asked to see has returned; {@code exit} holds its result. */
-    void onSyscallExit(int tid, SyscallInfo exit);
+    /** A guest thread is about to make the call {@code stop} describes. */
+    Resume onSyscallEntry(SyscallStop stop) throws PtraceException;
+
+    /** The call {@link #onSyscallEntry} asked to see has returned. */
+    void onSyscallExit(SyscallStop stop) throws PtraceException;
+
+    /**
+     * Thread {@code parentTid} made a new thread or process {@code childTid} with clone flags
+     * {@code flags} (fork: none; vfork: CLONE_VM|CLONE_VFORK). Called before the child runs.
+     */
+    default void onClone(int parentTid, int childTid, long flags) {
+    }
 
     /**
      * A thread of process {@code pid} completed an execve. When a non-leader thread made the
@@ -35,12 +46,12 @@ public interface SyscallHandler {
     /** A handler that intercepts nothing. */
     SyscallHandler NONE = new SyscallHandler() {
         @Override
-        public Resume onSyscallEntry(int tid, SyscallInfo entry) {
+        public Resume onSyscallEntry(SyscallStop stop) {
             return Resume.RUN;
         }
 
         @Override
-        public void onSyscallExit(int tid, SyscallInfo exit) {
+        public void onSyscallExit(SyscallStop stop) {
         }
     };
 }

@@ -1,17 +1,23 @@
 package jvuos.tracer;
 
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvuos.ptrace.Errno;
+import jvuos.ptrace.GuestMemory;
 import jvuos.ptrace.NativeException;
 import jvuos.ptrace.Ptrace;
 import jvuos.ptrace.PtraceException;
+import jvuos.ptrace.Registers;
 import jvuos.ptrace.Signals;
 import jvuos.ptrace.SyscallInfo;
+import jvuos.seccomp.SeccompFilter;
 
 /**
  * The ptrace event loop of one umvu session.
@@ -23,17 +29,29 @@ import jvuos.ptrace.SyscallInfo;
  *
  * <p>In seccomp mode the filter decides which syscalls stop at all; a stopped call that needs
  * nothing more is resumed with PTRACE_CONT, so it has no exit stop. In legacy mode (no
- * seccomp) every syscall stops at entry and exit through PTRACE_SYSCALL.
+ * seccomp) every syscall stops at entry and exit through PTRACE_SYSCALL. A process whose
+ * filter must grow ({@link FilterControl#traceAlso}) runs with PTRACE_SYSCALL until its next
+ * syscall entry, where the tracer makes it call seccomp(2) with the new filter and then
+ * repeat its own call ({@link FilterInjection}).
  */
-public final class Tracer {
+public final class Tracer implements FilterControl {
     private static final Logger log = LoggerFactory.getLogger("jvuos.tracer");
+    private static final int SYS_CLONE = 56;
+    private static final int SYS_CLONE3 = 435;
+    private static final long CLONE_VM = 0x100;
+    private static final long CLONE_VFORK = 0x4000;
+    static final long CLONE_THREAD = 0x10000;
 
     private final Ptrace ptrace = new Ptrace();
+    private final GuestMemory memory = new GuestMemory();
     private final SyscallInfo info = new SyscallInfo();
+    private final Registers registers = new Registers();
+    private final SyscallStop stop = new SyscallStop(ptrace, memory);
     private final SyscallHandler handler;
     private final boolean legacy;
-    /** Threads resumed with PTRACE_SYSCALL because the handler wants to see their call return. */
-    private final Set<Integer> awaitingExit = new HashSet<>();
+    private final Map<Integer, Tracee> tracees = new HashMap<>();
+    private byte[] grownFilter;
+    private int currentTid;
     private volatile int rootPid;
     private int rootStatus;
 
@@ -55,7 +73,11 @@ public final class Tracer {
      */
     public int run(Guest guest, byte[] filter) throws NativeException, PtraceException {
         OwnSignals.install(this, guest.ignoredSignals());
+        handler.attached(this);
         rootPid = GuestStarter.start(ptrace, guest, legacy ? null : filter);
+        Tracee root = new Tracee(rootPid, new GuestProcess(legacy));
+        root.announced = true;
+        tracees.put(rootPid, root);
         log.debug("guest {} started{}", rootPid, legacy ? " (legacy ptrace mode)" : "");
         while (true) {
             int pid = ptrace.await(-1, 0);
@@ -69,6 +91,7 @@ public final class Tracer {
                 throw new NativeException("wait4", -pid);
             }
             int status = ptrace.lastStatus();
+            currentTid = pid;
             try {
                 if (WaitStatus.stopped(status)) {
                     onStop(pid, status);
@@ -89,10 +112,40 @@ public final class Tracer {
         return rootPid;
     }
 
-    private void onGone(int pid, int status) {
+    @Override
+    public void traceAlso(BitSet syscalls, List<SeccompFilter.ArgRule> argRules) {
+        if (legacy) {
+            return; // every call already stops
+        }
+        grownFilter = SeccompFilter.build(syscalls, argRules, SeccompFilter.RET_ALLOW);
+        for (Tracee t : tracees.values()) {
+            // (a child not yet announced gets its process, and so this state, from its parent)
+            if (t.process != null && !t.process.legacy) {
+                t.process.needsFilter = true;
+            }
+        }
+        // Every other thread is running or blocked in a call: stop it, so that it is resumed
+        // with PTRACE_SYSCALL and meets its next syscall entry with the tracer watching.
+        for (Tracee t : tracees.values()) {
+            if (t.tid != currentTid && t.announced && !t.listening && !t.parked) {
+                try {
+                    ptrace.interrupt(t.tid);
+                } catch (PtraceException e) {
+                    log.debug("{} not interrupted: {}", t.tid, e.getMessage());
+                }
+            }
+        }
+        log.debug("filter grows to {} more syscalls", syscalls.cardinality());
+    }
+
+    private void onGone(int pid, int status) throws PtraceException {
         log.debug("{} {} {}", pid, WaitStatus.exited(status) ? "exited" : "killed by signal",
                 WaitStatus.exited(status) ? WaitStatus.exitCode(status) : WaitStatus.termSignal(status));
-        awaitingExit.remove(pid);
+        Tracee gone = tracees.remove(pid);
+        if (gone != null && gone.process != null && gone.process.injecting == gone) {
+            gone.process.injecting = null;
+            releaseWaiting(gone.process);
+        }
         handler.onThreadGone(pid);
         if (pid == rootPid) {
             rootStatus = status;
@@ -100,78 +153,250 @@ public final class Tracer {
     }
 
     private void onStop(int pid, int status) throws PtraceException {
+        Tracee t = tracees.get(pid);
+        if (t == null) {
+            // A new child can report its first stop before its parent reports the clone: hold
+            // it until then, so the handler hears of the child before any of its calls.
+            t = new Tracee(pid, null);
+            t.parked = true;
+            tracees.put(pid, t);
+            log.debug("{} first stop before its parent's clone event", pid);
+            return;
+        }
         int signal = WaitStatus.stopSignal(status);
+        t.listening = false;
         if (signal == WaitStatus.SYSCALL_STOP) {
-            onSyscallStop(pid);
+            onSyscallStop(t);
             return;
         }
         switch (WaitStatus.event(status)) {
             case 0 -> {
                 // Signal-delivery stop: the guest gets its signal unchanged.
                 log.debug("{} signal {}", pid, signal);
-                resume(pid, signal);
+                resume(t, signal);
             }
-            case Ptrace.EVENT_SECCOMP -> onSyscallStop(pid);
-            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> {
-                log.debug("{} new child {}", pid, ptrace.eventMessage(pid));
-                resume(pid, 0);
-            }
-            case Ptrace.EVENT_EXEC -> onExec(pid);
+            case Ptrace.EVENT_SECCOMP -> onSyscallStop(t);
+            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> onClone(t, WaitStatus.event(status));
+            case Ptrace.EVENT_EXEC -> onExec(t);
             case Ptrace.EVENT_STOP -> {
                 if (Signals.isStopSignal(signal)) {
                     // Group-stop: stay stopped so job control sees it, yet let SIGCONT reach us.
                     log.debug("{} group-stop by signal {}", pid, signal);
                     ptrace.listen(pid);
+                    t.listening = true;
                     if (pid == rootPid) {
                         OwnSignals.stopLikeTheGuest(signal, pid);
                     }
                 } else {
-                    // A new child's first stop, or the wake-up of a listening tracee.
-                    resume(pid, 0);
+                    // A new child's first stop, an interrupt, or the wake-up of a listening tracee.
+                    resume(t, 0);
                 }
             }
-            default -> resume(pid, 0); // PTRACE_EVENT_EXIT and anything else: nothing to do
+            default -> resume(t, 0); // PTRACE_EVENT_EXIT and anything else: nothing to do
         }
     }
 
-    private void onSyscallStop(int pid) throws PtraceException {
-        ptrace.syscallInfo(pid, info);
+    private void onClone(Tracee parent, int event) throws PtraceException {
+        int childTid = (int) ptrace.eventMessage(parent.tid);
+        long flags = cloneFlags(parent.tid, event);
+        GuestProcess process = (flags & CLONE_THREAD) != 0 ? parent.process : parent.process.forked();
+        log.debug("{} new child {} (flags {})", parent.tid, childTid, Long.toHexString(flags));
+        handler.onClone(parent.tid, childTid, flags);
+        Tracee child = tracees.get(childTid);
+        if (child == null) {
+            child = new Tracee(childTid, process);
+            tracees.put(childTid, child);
+        } else {
+            child.process = process;
+        }
+        child.announced = true;
+        if (child.parked) {
+            child.parked = false;
+            resume(child, 0);
+        }
+        resume(parent, 0);
+    }
+
+    private long cloneFlags(int tid, int event) throws PtraceException {
+        if (event == Ptrace.EVENT_FORK) {
+            return 0;
+        }
+        if (event == Ptrace.EVENT_VFORK) {
+            return CLONE_VM | CLONE_VFORK;
+        }
+        ptrace.getRegs(tid, registers);
+        long nr = registers.get(Registers.ORIG_RAX);
+        if (nr == SYS_CLONE3) {
+            byte[] flags = new byte[8];
+            memory.read(tid, registers.get(Registers.RDI), flags, 8);
+            return java.nio.ByteBuffer.wrap(flags).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+        return nr == SYS_CLONE ? registers.get(Registers.RDI) : 0;
+    }
+
+    private void onSyscallStop(Tracee t) throws PtraceException {
+        ptrace.syscallInfo(t.tid, info);
+        GuestProcess process = t.process;
         switch (info.op()) {
-            case SyscallInfo.OP_ENTRY, SyscallInfo.OP_SECCOMP -> {
-                if (handler.onSyscallEntry(pid, info) == SyscallHandler.Resume.RUN_AND_REPORT_EXIT) {
-                    awaitingExit.add(pid);
+            case SyscallInfo.OP_ENTRY -> {
+                if (process.needsFilter && !process.legacy) {
+                    if (process.injecting == null) {
+                        process.injecting = t;
+                        t.injection = FilterInjection.start(ptrace, memory, t.tid, info, grownFilter);
+                    } else {
+                        // Another thread is installing the filter (TSYNC covers this one too):
+                        // hold this call until then, so the new filter decides it.
+                        t.parked = true;
+                        process.waiting.add(t);
+                        return;
+                    }
+                } else if (process.legacy) {
+                    dispatch(t, true);
+                }
+                // else: a thread that was in PTRACE_SYSCALL mode when its process got its
+                // filter; resuming it lets that filter judge this very call.
+            }
+            case SyscallInfo.OP_SECCOMP -> {
+                if (t.injection == null) {
+                    dispatch(t, false);
                 }
             }
             case SyscallInfo.OP_EXIT -> {
-                if (awaitingExit.remove(pid)) {
-                    handler.onSyscallExit(pid, info);
+                if (t.injection != null) {
+                    finishInjection(t);
+                    return;
+                }
+                if (t.pendingResult != null || t.awaitingExit) {
+                    stop.begin(t.tid, info, false);
+                    if (t.pendingResult != null) {
+                        stop.setReturnValue(t.pendingResult);
+                        t.pendingResult = null;
+                    }
+                    if (t.awaitingExit) {
+                        t.awaitingExit = false;
+                        handler.onSyscallExit(stop);
+                    }
+                    stop.commit(false);
                 }
             }
             default -> {
             }
         }
-        resume(pid, 0);
+        resume(t, 0);
     }
 
-    private void onExec(int pid) throws PtraceException {
+    private void dispatch(Tracee t, boolean legacyEntry) throws PtraceException {
+        stop.begin(t.tid, info, true);
+        SyscallHandler.Resume resume = handler.onSyscallEntry(stop);
+        // At a seccomp stop a skipped call's result goes into rax now; at a legacy entry
+        // stop the kernel would overwrite it with -ENOSYS, so it is set at the exit stop.
+        if (stop.commit(!legacyEntry)) {
+            if (legacyEntry) {
+                t.pendingResult = stop.skipResult();
+            }
+        } else if (resume == SyscallHandler.Resume.RUN_AND_REPORT_EXIT) {
+            t.awaitingExit = true;
+        }
+    }
+
+    private void finishInjection(Tracee t) throws PtraceException {
+        GuestProcess process = t.process;
+        boolean installed = t.injection.finish(info);
+        t.injection = null;
+        process.injecting = null;
+        if (installed) {
+            process.needsFilter = false;
+        } else {
+            log.debug("{} cannot take the grown filter; its process stays in PTRACE_SYSCALL mode", t.tid);
+            process.legacy = true;
+        }
+        resume(t, 0);
+        releaseWaiting(process);
+    }
+
+    /** Resumes the threads held while their process took its new filter. */
+    private void releaseWaiting(GuestProcess process) throws PtraceException {
+        List<Tracee> waiting = new ArrayList<>(process.waiting);
+        process.waiting.clear();
+        for (Tracee w : waiting) {
+            w.parked = false;
+            if (!tracees.containsKey(w.tid)) {
+                continue;
+            }
+            if (process.legacy) {
+                ptrace.syscallInfo(w.tid, info);
+                dispatch(w, true);
+            }
+            resume(w, 0);
+        }
+    }
+
+    private void onExec(Tracee t) throws PtraceException {
+        int pid = t.tid;
         int formerTid = (int) ptrace.eventMessage(pid);
         log.debug("{} exec (former tid {})", pid, formerTid);
-        if (formerTid != pid && awaitingExit.remove(formerTid)) {
-            awaitingExit.add(pid);
+        if (formerTid != pid) {
+            Tracee former = tracees.remove(formerTid);
+            if (former != null) {
+                former.tid = pid;
+                tracees.put(pid, former);
+                t = former;
+            }
         }
         handler.onExec(pid, formerTid);
-        resume(pid, 0);
+        resume(t, 0);
     }
 
     /**
-     * PTRACE_SYSCALL where an exit stop is wanted (legacy mode, or a call the handler awaits,
-     * whose exit stop would be lost by a PTRACE_CONT at an event in between), else PTRACE_CONT.
+     * PTRACE_SYSCALL where a syscall stop is wanted (legacy mode, a call whose exit matters,
+     * a process waiting for its grown filter), else PTRACE_CONT.
      */
-    private void resume(int pid, int signal) throws PtraceException {
-        if (legacy || awaitingExit.contains(pid)) {
-            ptrace.syscall(pid, signal);
+    private void resume(Tracee t, int signal) throws PtraceException {
+        GuestProcess p = t.process;
+        if (p.legacy || p.needsFilter || t.awaitingExit || t.pendingResult != null || t.injection != null) {
+            ptrace.syscall(t.tid, signal);
         } else {
-            ptrace.cont(pid, signal);
+            ptrace.cont(t.tid, signal);
+        }
+    }
+
+    /** What the tracer keeps about one guest thread. */
+    private static final class Tracee {
+        int tid;
+        GuestProcess process;
+        /** Its parent's clone event has been seen (the root is announced from the start). */
+        boolean announced;
+        /** Left stopped on purpose: it is resumed by whatever it waits for, never by an interrupt. */
+        boolean parked;
+        /** In a group-stop answered with PTRACE_LISTEN. */
+        boolean listening;
+        boolean awaitingExit;
+        /** The result of a call skipped at a legacy entry stop, to be set at its exit stop. */
+        Long pendingResult;
+        FilterInjection injection;
+
+        Tracee(int tid, GuestProcess process) {
+            this.tid = tid;
+            this.process = process;
+        }
+    }
+
+    /** What the tracer keeps about one guest process (the threads sharing its seccomp filter). */
+    private static final class GuestProcess {
+        boolean legacy;
+        boolean needsFilter;
+        Tracee injecting;
+        final List<Tracee> waiting = new ArrayList<>();
+
+        GuestProcess(boolean legacy) {
+            this.legacy = legacy;
+        }
+
+        /** A child process has its parent's filter state. */
+        GuestProcess forked() {
+            GuestProcess child = new GuestProcess(legacy);
+            child.needsFilter = needsFilter;
+            return child;
         }
     }
 }

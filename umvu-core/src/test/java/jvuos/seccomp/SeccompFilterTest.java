@@ -80,8 +80,29 @@ class SeccompFilterTest {
         }
     }
 
-    /** Executes the instructions the filter uses on a seccomp_data of (nr, arch). */
-    static int run(byte[] program, int arch, int nr) {
+    @Test
+    void argumentRulesStopOnlyForTheirValues() {
+        BitSet traced = new BitSet();
+        traced.set(2);
+        traced.set(100);
+        byte[] program = SeccompFilter.build(traced,
+                java.util.List.of(new SeccompFilter.ArgRule(72, 1, java.util.List.of(0, 1030)),
+                        new SeccompFilter.ArgRule(16, 2, java.util.List.of(7))), SeccompFilter.RET_ALLOW);
+        assertEquals(SeccompFilter.RET_TRACE, run(program, ARCH_X86_64, 72, 5, 0));
+        assertEquals(SeccompFilter.RET_TRACE, run(program, ARCH_X86_64, 72, 5, 1030));
+        assertEquals(SeccompFilter.RET_ALLOW, run(program, ARCH_X86_64, 72, 5, 2), "fcntl F_SETFD");
+        assertEquals(SeccompFilter.RET_TRACE, run(program, ARCH_X86_64, 16, 0, 0, 7));
+        assertEquals(SeccompFilter.RET_ALLOW, run(program, ARCH_X86_64, 16, 0, 7, 0));
+        for (int nr = 0; nr < 500; nr++) {
+            if (nr != 72 && nr != 16) {
+                int expected = traced.get(nr) ? SeccompFilter.RET_TRACE : SeccompFilter.RET_ALLOW;
+                assertEquals(expected, run(program, ARCH_X86_64, nr, 0, 1030, 7), "syscall " + nr);
+            }
+        }
+    }
+
+    /** Executes the instructions the filter uses on a seccomp_data of (nr, arch, args...). */
+    static int run(byte[] program, int arch, int nr, long... args) {
         ByteBuffer b = ByteBuffer.wrap(program).order(ByteOrder.LITTLE_ENDIAN);
         int n = program.length / 8;
         int acc = 0;
@@ -94,8 +115,8 @@ class SeccompFilterTest {
             int k = b.getInt(pc * 8 + 4);
             switch (code) {
                 case 0x20 -> {
-                    assertTrue(k == 0 || k == 4, "loads nr or arch only");
-                    acc = k == 0 ? nr : arch;
+                    assertTrue(k == 0 || k == 4 || (k >= 16 && k < 64 && k % 8 == 0), "loads nr, arch or an argument's low word");
+                    acc = k == 0 ? nr : k == 4 ? arch : (int) (k / 8 - 2 < args.length ? args[k / 8 - 2] : 0);
                     pc++;
                 }
                 case 0x15 -> pc += 1 + (acc == k ? jt : jf);

@@ -1,0 +1,184 @@
+"""Path resolution edge cases, one line each: run in a bind-mount view (kernel) and in a vufs
+view (umvu), the two outputs must be identical. argv[1] is the test directory D, whose
+D/src is shown at D/mnt."""
+import errno
+import mmap
+import os
+import stat
+import sys
+
+D = sys.argv[1]
+M = D + "/mnt"
+
+
+def show(label, fn):
+    try:
+        result = fn()
+    except OSError as e:
+        result = errno.errorcode.get(e.errno, str(e.errno))
+    print(f"{label}: {result}")
+
+
+def kind(st):
+    return f"{stat.S_IFMT(st.st_mode):o} {st.st_size if stat.S_ISREG(st.st_mode) else '-'}"
+
+
+paths = [M, M + "/", M + "/a.txt", M + "/rel", M + "/abs-in", M + "/abs-in/b", M + "/out", M + "/out/o.txt",
+         M + "/loop1", M + "/a.txt/", M + "/nonexistent/x", M + "/a.txt/x", M + "/sub/../a.txt",
+         M + "/sub/../../outside/o.txt", M + "/..", M + "/../mnt/a.txt", M + "/./sub/./b", M + "//sub//b",
+         M + "/up/a.txt", M + "/up/up/sub", D + "/outside/into-mnt", D + "/outside/../mnt/rel",
+         M + "/" + "x" * 256, "/" + "y/" * 2100, M + "/sub/b/..", M + "/nonexistent/.."]
+for p in paths:
+    shown = p if len(p) < 200 else p[:40] + "...(" + str(len(p)) + ")"
+    show("stat " + shown, lambda: kind(os.stat(p)))
+    show("lstat " + shown, lambda: kind(os.lstat(p)))
+
+show("readlink rel", lambda: os.readlink(M + "/rel"))
+show("readlink abs-in", lambda: os.readlink(M + "/abs-in"))
+show("readlink not-a-link", lambda: os.readlink(M + "/a.txt"))
+show("realpath abs-in", lambda: os.path.realpath(M + "/abs-in/b"))
+show("open O_NOFOLLOW link", lambda: os.close(os.open(M + "/rel", os.O_RDONLY | os.O_NOFOLLOW)))
+show("open O_CREAT|O_EXCL existing", lambda: os.open(M + "/a.txt", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+show("open O_CREAT|O_EXCL dangling link", lambda: os.open(M + "/loop1", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+show("open O_DIRECTORY file", lambda: os.open(M + "/a.txt", os.O_RDONLY | os.O_DIRECTORY))
+show("open trailing slash file", lambda: os.open(M + "/a.txt/", os.O_RDONLY))
+
+
+def create_and_read_back():
+    fd = os.open(M + "/new.txt", os.O_CREAT | os.O_WRONLY, 0o640)
+    os.write(fd, b"written through the mount\n")
+    os.close(fd)
+    with open(D + "/src/new.txt") as f:
+        return f.read().strip()
+
+
+show("create in mount, read in source", create_and_read_back)
+
+
+def through_dirfd():
+    fd = os.open(M + "/sub", os.O_RDONLY | os.O_DIRECTORY)
+    out = [kind(os.stat("b", dir_fd=fd)), kind(os.stat("../a.txt", dir_fd=fd)),
+           kind(os.stat("../..", dir_fd=fd)), kind(os.stat("", dir_fd=fd, follow_symlinks=False) if False else os.fstat(fd))]
+    up = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+    out.append(sorted(os.listdir(up)))
+    out.append(kind(os.stat("sub/b", dir_fd=up)))
+    upup = os.open("../outside", os.O_RDONLY | os.O_DIRECTORY, dir_fd=up)
+    out.append(sorted(os.listdir(upup)))
+    os.mkdir("made-at", dir_fd=fd)
+    out.append(os.path.isdir(D + "/src/sub/made-at"))
+    copies = [os.dup(fd), os.dup2(fd, 50), os.dup2(fd, 51, inheritable=False)]
+    import fcntl
+    copies.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 60))
+    for copy in copies:
+        parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=copy)
+        out.append((sorted(os.listdir(parent)), kind(os.stat("../../outside/o.txt", dir_fd=copy))))
+        os.close(parent)
+        os.close(copy)
+    for f in (fd, up, upup):
+        os.close(f)
+    return out
+
+
+show("dirfd", through_dirfd)
+
+
+def cwd_moves():
+    out = []
+    os.chdir(M + "/sub")
+    out.append(os.getcwd())
+    out.append(kind(os.stat("../a.txt")))
+    out.append(open("b").read().strip())
+    os.chdir("..")
+    out.append(os.getcwd())
+    os.chdir("..")
+    out.append(os.getcwd())
+    fd = os.open(M + "/sub", os.O_RDONLY | os.O_DIRECTORY)
+    os.fchdir(fd)
+    out.append(os.getcwd())
+    os.close(fd)
+    os.chdir("rel-does-not-exist" if False else "/")
+    os.chdir(D + "/outside/into-mnt/..")
+    out.append(os.getcwd())
+    os.chdir(D)
+    return out
+
+
+show("cwd", cwd_moves)
+show("chdir into file", lambda: os.chdir(M + "/a.txt"))
+
+
+def renames():
+    out = []
+    os.rename(M + "/new.txt", M + "/renamed.txt")
+    out.append(os.path.exists(D + "/src/renamed.txt"))
+    try:
+        os.rename(M + "/renamed.txt", D + "/outside/renamed.txt")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    try:
+        os.link(M + "/renamed.txt", D + "/outside/hard")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    os.link(M + "/renamed.txt", M + "/hard")
+    out.append(os.stat(D + "/src/hard").st_nlink)
+    os.symlink("renamed.txt", M + "/newlink")
+    out.append(os.readlink(D + "/src/newlink"))
+    os.mkdir(M + "/newdir")
+    os.rename(M + "/newdir", M + "/sub/moved")
+    out.append(sorted(os.listdir(D + "/src/sub")))
+    os.rmdir(M + "/sub/moved")
+    os.unlink(M + "/hard")
+    for p in (M, M + "/"):
+        try:
+            os.rmdir(p)
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    try:
+        os.rename(M, D + "/elsewhere")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+    return out
+
+
+show("renames", renames)
+
+
+def metadata():
+    p = M + "/renamed.txt"
+    os.chmod(p, 0o604)
+    os.truncate(p, 4)
+    os.utime(p, (1000000000, 1000000000))
+    st = os.stat(D + "/src/renamed.txt")
+    return [oct(st.st_mode & 0o777), int(st.st_mtime), st.st_size, os.access(p, os.R_OK), os.access(M + "/nope", os.F_OK)]
+
+
+show("metadata", metadata)
+
+
+def mmap_write_back():
+    p = M + "/mapped"
+    with open(p, "wb") as f:
+        f.write(b"." * 4096)
+    with open(p, "r+b") as f:
+        m = mmap.mmap(f.fileno(), 4096, mmap.MAP_SHARED)
+        m[0:6] = b"mapped"
+        m.flush()
+        m.close()
+    with open(D + "/src/mapped", "rb") as f:
+        return f.read(8)
+
+
+show("mmap", mmap_write_back)
+
+
+def walk():
+    out = []
+    for root, dirs, files in os.walk(M):
+        dirs.sort()
+        out.append((root, sorted(files)))
+    return out
+
+
+show("walk", walk)
+show("scandir", lambda: sorted((e.name, e.is_dir(), e.is_symlink()) for e in os.scandir(M)))
+show("statvfs same fs as source", lambda: os.statvfs(M).f_fsid == os.statvfs(D + "/src").f_fsid)

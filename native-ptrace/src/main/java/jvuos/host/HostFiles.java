@@ -1,0 +1,116 @@
+package jvuos.host;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jvuos.ptrace.LibC;
+import jvuos.ptrace.Native;
+
+/**
+ * The host file-system calls the hypervisor makes itself while it resolves a guest's path:
+ * lstat, readlink, a symlink-free check, and a memory file for synthesized content.
+ *
+ * <p>Paths are byte strings carried in {@code String}s of ISO-8859-1 (one char per byte), so
+ * a file name that is not valid UTF-8 reaches the kernel unchanged. Results are a value or a
+ * negative errno, as the kernel gives them. An instance reuses its buffers: one thread only.
+ */
+public final class HostFiles {
+    public static final int AT_FDCWD = -100;
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFLNK = 0120000;
+
+    private static final int SYS_READLINKAT = 267;
+    private static final int SYS_NEWFSTATAT = 262;
+    private static final int SYS_OPENAT2 = 437;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int ST_MODE_OFFSET = 24;
+    private static final int STAT_SIZE = 144;
+    private static final long O_DIRECTORY = 0200000;
+    private static final long O_NOFOLLOW = 0400000;
+    private static final long O_CLOEXEC = 02000000;
+    private static final long O_PATH = 010000000;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final int OPEN_HOW_SIZE = 24;
+    private static final int MFD_CLOEXEC = 1;
+    private static final int LINK_MAX = 4096;
+
+    private final LibC libc = Native.libc();
+    private final Pointer stat = Memory.allocateDirect(Native.runtime(), STAT_SIZE);
+    private final Pointer link = Memory.allocateDirect(Native.runtime(), LINK_MAX);
+    private final Pointer how = Memory.allocateDirect(Native.runtime(), OPEN_HOW_SIZE);
+    private int lastErrno;
+
+    /** The path as the NUL-terminated bytes the kernel takes. */
+    public static byte[] bytes(String path) {
+        byte[] b = new byte[path.length() + 1];
+        path.getBytes(0, path.length(), b, 0); // ISO-8859-1 by construction: one byte per char
+        return b;
+    }
+
+    /** Bytes from the kernel or a guest as a path string (one char per byte). */
+    public static String string(byte[] bytes, int length) {
+        return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /** st_mode of the file itself (symlinks not followed), or -errno. */
+    public int lstatMode(String path) {
+        long r = libc.syscall(SYS_NEWFSTATAT, AT_FDCWD, bytes(path), stat, AT_SYMLINK_NOFOLLOW);
+        return r < 0 ? -Native.errno() : stat.getInt(ST_MODE_OFFSET);
+    }
+
+    /** The target of a symlink, or null with {@link #lastErrno()} set. */
+    public String readlink(String path) {
+        long n = libc.syscall(SYS_READLINKAT, AT_FDCWD, bytes(path), link, LINK_MAX);
+        if (n < 0) {
+            lastErrno = Native.errno();
+            return null;
+        }
+        byte[] target = new byte[(int) n];
+        link.get(0, target, 0, target.length);
+        return string(target, target.length);
+    }
+
+    public int lastErrno() {
+        return lastErrno;
+    }
+
+    /**
+     * Checks in one openat2 call that the kernel resolves {@code path} without meeting a
+     * symlink (a final symlink is allowed when {@code followFinal} is false).
+     *
+     * @return 0, -ELOOP when a symlink is in the way, or the errno the path's resolution gives
+     */
+    public int checkNoSymlinks(String path, boolean followFinal, boolean directory) {
+        long flags = O_PATH | O_CLOEXEC | (followFinal ? 0 : O_NOFOLLOW) | (directory ? O_DIRECTORY : 0);
+        how.putLong(0, flags);
+        how.putLong(8, 0);
+        how.putLong(16, RESOLVE_NO_SYMLINKS);
+        long fd = libc.syscall(SYS_OPENAT2, AT_FDCWD, bytes(path), how, OPEN_HOW_SIZE);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        libc.close((int) fd);
+        return 0;
+    }
+
+    /** A close-on-exec memory file holding {@code content}, or -errno. */
+    public int memoryFile(String name, byte[] content) {
+        int fd = libc.memfd_create(bytes(name), MFD_CLOEXEC);
+        if (fd < 0) {
+            return -Native.errno();
+        }
+        long written = content.length == 0 ? 0 : libc.write(fd, content, content.length);
+        if (written != content.length) {
+            int errno = Native.errno();
+            libc.close(fd);
+            return -errno;
+        }
+        return fd;
+    }
+
+    public void close(int fd) {
+        libc.close(fd);
+    }
+}

@@ -1,0 +1,455 @@
+package jvuos.dispatch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvuos.host.HostFiles;
+import jvuos.ptrace.Errno;
+import jvuos.ptrace.PtraceException;
+import jvuos.seccomp.SeccompFilter;
+import jvuos.syscall.PathArg;
+import jvuos.syscall.PathCall;
+import jvuos.syscall.PathCalls;
+import jvuos.syscall.SyscallTable;
+import jvuos.tracer.FilterControl;
+import jvuos.tracer.SyscallHandler;
+import jvuos.tracer.SyscallStop;
+import jvuos.vfs.MountTable;
+import jvuos.vfs.PathResolver;
+import jvuos.vfs.Resolution;
+
+/**
+ * The hypervisor's dispatch: routes each intercepted syscall to the mount, module or VU
+ * service it concerns, and answers it or lets the kernel run it on the host file a module
+ * names.
+ *
+ * <p>Until the first mount the guest's filter stops only mount, umount2 and the VU calls.
+ * The first mount grows every process's filter to the path-taking calls, getcwd and fchdir.
+ * A path call is resolved in the view ({@link PathResolver}); when no step of it touched a
+ * mount the kernel runs it unchanged (one stop, no exit stop); otherwise its path argument is
+ * replaced by the host path the mount's module gives (written below the guest's stack) and
+ * restored at the exit stop, where an fd or working directory it produced is recorded with
+ * its view path.
+ */
+public final class Dispatcher implements SyscallHandler {
+    private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
+    private static final int SYS_DUP = 32;
+    private static final int SYS_DUP2 = 33;
+    private static final int SYS_FCNTL = 72;
+    private static final int SYS_DUP3 = 292;
+    private static final int F_DUPFD = 0;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int SYS_GETCWD = 79;
+    private static final int SYS_FCHDIR = 81;
+    private static final int SYS_MOUNT = 165;
+    private static final int SYS_UMOUNT2 = 166;
+    private static final long OPEN_HOW_SIZE = 24;
+
+    /** A call the dispatcher serves itself, whatever its arguments. */
+    @FunctionalInterface
+    private interface Service {
+        SyscallHandler.Resume serve(SyscallStop stop, Task task) throws PtraceException;
+    }
+
+    private final PathCalls pathCalls;
+    private final MountTable mounts = new MountTable();
+    private final HostFiles host = new HostFiles();
+    private final GuestPaths paths = new GuestPaths(host, new PathResolver(mounts, host));
+    private final Tasks tasks = new Tasks();
+    private final MountCalls mountCalls;
+    private final Map<Integer, Service> services = new HashMap<>();
+    private final Map<Integer, Exit> exits = new HashMap<>();
+    private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
+    private FilterControl filters;
+
+    /** What to do at the exit stop of a call whose arguments were rewritten or whose result matters. */
+    private static final class Exit {
+        final List<long[]> savedArgs = new ArrayList<>();
+        Resolution opened;
+        GuestPaths.Start newCwd;
+        int memoryFile = -1;
+        /** For the dup family: the fd duplicated, whose view path the new fd gets. */
+        int dupOf = -1;
+    }
+
+    /**
+     * @param table       the syscall table
+     * @param userModules the directory of the user's module jars ({@code ~/.vu/modules})
+     */
+    public Dispatcher(SyscallTable table, Path userModules) {
+        this.pathCalls = PathCalls.x86_64(table);
+        this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, this::firstMount);
+        services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
+        services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
+        services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
+        services.put(VuCalls.RMMOD, (stop, task) -> skip(stop, mountCalls.rmmod(stop)));
+        services.put(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
+        services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
+        services.put(SYS_GETCWD, this::getcwd);
+        services.put(SYS_FCHDIR, this::fchdir);
+        // The filter stops at fcntl only for F_DUPFD and F_DUPFD_CLOEXEC (see mountedArgRules).
+        for (int dup : new int[] {SYS_DUP, SYS_DUP2, SYS_DUP3, SYS_FCNTL}) {
+            services.put(dup, this::dup);
+        }
+    }
+
+    /** The calls every guest process stops at from the start: mount, umount2 and the VU calls. */
+    public static BitSet initialSyscalls() {
+        BitSet set = new BitSet();
+        set.set(SYS_MOUNT);
+        set.set(SYS_UMOUNT2);
+        set.set(VuCalls.INSMOD, VuCalls.LSMOUNT + 1);
+        return set;
+    }
+
+    /** The calls that stop once something is mounted. */
+    private BitSet mountedSyscalls() {
+        BitSet set = pathCalls.numbers();
+        set.set(SYS_GETCWD);
+        set.set(SYS_FCHDIR);
+        set.set(SYS_DUP);
+        set.set(SYS_DUP2);
+        set.set(SYS_DUP3);
+        return set;
+    }
+
+    /** fcntl stops only when it duplicates an fd (find, for one, calls it for much else). */
+    private static List<SeccompFilter.ArgRule> mountedArgRules() {
+        return List.of(new SeccompFilter.ArgRule(SYS_FCNTL, 1, List.of(F_DUPFD, F_DUPFD_CLOEXEC)));
+    }
+
+    @Override
+    public void attached(FilterControl filters) {
+        this.filters = filters;
+    }
+
+    private void firstMount() {
+        filters.traceAlso(mountedSyscalls(), mountedArgRules());
+    }
+
+    @Override
+    public Resume onSyscallEntry(SyscallStop stop) throws PtraceException {
+        if (!stop.nativeAbi()) {
+            return Resume.RUN;
+        }
+        Service service = services.get(stop.nr());
+        if (service != null) {
+            return service.serve(stop, tasks.get(stop.tid()));
+        }
+        PathCall call = pathCalls.byNumber(stop.nr());
+        if (call == null || mounts.isEmpty()) {
+            return Resume.RUN;
+        }
+        return pathCall(stop, tasks.get(stop.tid()), call);
+    }
+
+    private static Resume skip(SyscallStop stop, long result) {
+        stop.skip(result);
+        return Resume.RUN;
+    }
+
+    private Resume pathCall(SyscallStop stop, Task task, PathCall call) throws PtraceException {
+        int tid = stop.tid();
+        List<PathArg> args = call.paths();
+        Resolution[] resolved = new Resolution[args.size()];
+        GuestPaths.Start[] starts = new GuestPaths.Start[args.size()];
+        boolean touches = false;
+        for (int i = 0; i < args.size(); i++) {
+            PathArg arg = args.get(i);
+            long address = stop.arg(arg.index());
+            if (address == 0) {
+                continue; // e.g. utimensat(fd, NULL, ...): the call acts on the fd
+            }
+            String path = stop.memory().readPath(tid, address);
+            if (path == null) {
+                return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
+            }
+            if (path.isEmpty()) {
+                continue; // AT_EMPTY_PATH (the dirfd itself) or ENOENT: the kernel's answer
+            }
+            long flags = flags(stop, arg);
+            int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
+            if (kernelAlone(task, call, arg, flags, path, dirfd)) {
+                continue;
+            }
+            GuestPaths.Start start = paths.start(tid, task, path, dirfd);
+            if (start == null) {
+                return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
+            }
+            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags), false,
+                    Integer.MAX_VALUE, task.tgid, tid));
+            if (r.failed()) {
+                return skip(stop, -r.errno());
+            }
+            if (r.touchesMount()) {
+                int refused = refusal(call, arg, flags, r);
+                if (refused != 0) {
+                    return skip(stop, -refused);
+                }
+            }
+            resolved[i] = r;
+            starts[i] = start;
+            touches |= r.touchesMount();
+        }
+        if (call.has(PathCall.Effect.RENAMES)) {
+            tasks.forgetHostCwds();
+        }
+        if (touches && resolved.length == 2 && resolved[0] != null && resolved[1] != null
+                && resolved[0].mount() != resolved[1].mount()) {
+            return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
+        }
+        Exit exit = new Exit();
+        if (call.has(PathCall.Effect.OPENS) && resolved[0] != null && !touches
+                && ProcMounts.FILE.matcher(resolved[0].path()).matches() && !serveProcMounts(stop, resolved[0], exit)) {
+            return Resume.RUN;
+        }
+        if (call.has(PathCall.Effect.CHDIR) && resolved[0] != null) {
+            exit.newCwd = new GuestPaths.Start(resolved[0].path(), resolved[0].canonicalHostPath());
+        }
+        if (touches) {
+            for (int i = 0; i < args.size(); i++) {
+                Resolution r = resolved[i];
+                if (r != null && r.touchesMount() && !kernelResolvesAlike(r, starts[i])) {
+                    if (!rewrite(stop, args.get(i).index(), r.hostPath(), exit)) {
+                        return skip(stop, -Errno.EFAULT);
+                    }
+                }
+            }
+            if (call.has(PathCall.Effect.OPENS)) {
+                exit.opened = resolved[0];
+            }
+        }
+        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null) {
+            return Resume.RUN;
+        }
+        exits.put(tid, exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * True when the kernel, given the guest's own arguments, does exactly what the view asks,
+     * and this is known without a look at /proc: one name, not followed, relative to a directory
+     * fd, that no mount point is named after. Then no symlink and no mount is in the way, and
+     * the fd's kernel object is the directory the name is in: a host directory, or the host
+     * directory a mount's module named when the fd was opened (modules today show host files).
+     * It must still be looked at when the fd was opened through a mount and the call writes
+     * (a read-only mount) or opens (the new fd's view path is recorded). This is a directory
+     * walk's fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW), inside or outside a mount.
+     */
+    private boolean kernelAlone(Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
+        if (arg.follows(flags) || dirfd == GuestPaths.AT_FDCWD || path.indexOf('/') >= 0 || path.equals("..")
+                || path.equals(".") || mounts.hasPointNamed(path)) {
+            return false;
+        }
+        // Every open through a mount and every dup of such an fd is recorded: an fd without a
+        // record is a host directory.
+        return !task.fds.open.containsKey(dirfd) || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS));
+    }
+
+    /** The flags a path rule looks at: an argument, or the flags of openat2's struct open_how. */
+    private static long flags(SyscallStop stop, PathArg arg) {
+        if (arg.flagsIndex() < 0) {
+            return 0;
+        }
+        long value = stop.arg(arg.flagsIndex());
+        if (arg.follow() != PathArg.Follow.OPEN_HOW) {
+            return value;
+        }
+        if (stop.arg(arg.flagsIndex() + 1) < OPEN_HOW_SIZE) {
+            return 0; // the kernel rejects the call (EINVAL)
+        }
+        byte[] how = new byte[8];
+        if (stop.memory().read(stop.tid(), value, how, 8) != 8) {
+            return 0; // the kernel reports EFAULT
+        }
+        return java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
+    private int refusal(PathCall call, PathArg arg, long flags, Resolution r) {
+        if (arg.deniedErrno() != 0) {
+            return arg.deniedErrno();
+        }
+        if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
+            return Errno.EROFS;
+        }
+        if (call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null) {
+            return Errno.EBUSY;
+        }
+        return 0;
+    }
+
+    /** True when the guest's own relative path, from the kernel's start directory, reaches the same host file. */
+    private static boolean kernelResolvesAlike(Resolution r, GuestPaths.Start start) {
+        if (!r.plain() || r.mount() == null) {
+            return false;
+        }
+        try {
+            return r.mount().hostPath(start.path()).equals(start.kernelDir());
+        } catch (jvuos.module.VuException e) {
+            return false;
+        }
+    }
+
+    private static boolean rewrite(SyscallStop stop, int index, String hostPath, Exit exit) throws PtraceException {
+        long address = stop.push(HostFiles.bytes(hostPath));
+        if (address == 0) {
+            return false;
+        }
+        exit.savedArgs.add(new long[] {index, stop.arg(index)});
+        stop.setArg(index, address);
+        return true;
+    }
+
+    /**
+     * Opens of /proc/PID/mounts and mountinfo get the host's lines followed by the view's, from
+     * a memory file the guest opens through /proc/UMVU_PID/fd/N (closed at the call's exit).
+     */
+    private boolean serveProcMounts(SyscallStop stop, Resolution r, Exit exit) throws PtraceException {
+        byte[] hostLines;
+        try {
+            hostLines = Files.readAllBytes(Path.of(r.path()));
+        } catch (IOException e) {
+            return false; // let the kernel answer (ENOENT for a pid that is gone)
+        }
+        String extra = r.path().endsWith("mountinfo")
+                ? ProcMounts.mountinfo(mounts, firstId(hostLines))
+                : ProcMounts.mounts(mounts);
+        byte[] virtual = extra.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] content = new byte[hostLines.length + virtual.length];
+        System.arraycopy(hostLines, 0, content, 0, hostLines.length);
+        System.arraycopy(virtual, 0, content, hostLines.length, virtual.length);
+        int fd = host.memoryFile("mounts", content);
+        if (fd < 0) {
+            return false;
+        }
+        exit.memoryFile = fd;
+        PathArg arg = pathCalls.byNumber(stop.nr()).paths().get(0);
+        if (!rewrite(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd, exit)) {
+            host.close(fd);
+            return false;
+        }
+        return true;
+    }
+
+    /** The mount id on the first line of a mountinfo file: the root the view's mounts hang from. */
+    private static int firstId(byte[] mountinfo) {
+        int id = 0;
+        for (byte b : mountinfo) {
+            if (b < '0' || b > '9') {
+                break;
+            }
+            id = id * 10 + (b - '0');
+        }
+        return id;
+    }
+
+    /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */
+    private Resume getcwd(SyscallStop stop, Task task) {
+        if (!task.fs.virtual()) {
+            return Resume.RUN;
+        }
+        byte[] cwd = HostFiles.bytes(task.fs.cwd);
+        if (stop.arg(1) < cwd.length) {
+            return skip(stop, -Errno.ERANGE);
+        }
+        if (stop.memory().write(stop.tid(), stop.arg(0), cwd, cwd.length) != cwd.length) {
+            return skip(stop, -Errno.EFAULT);
+        }
+        return skip(stop, cwd.length);
+    }
+
+    /** fchdir: the new cwd is the fd's view path, recorded when the kernel has accepted it. */
+    private Resume fchdir(SyscallStop stop, Task task) {
+        GuestPaths.Start dir = paths.fd(stop.tid(), task, (int) stop.arg(0));
+        if (dir == null) {
+            return Resume.RUN;
+        }
+        Exit exit = new Exit();
+        exit.newCwd = dir;
+        exits.put(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * dup, dup2, dup3, fcntl(F_DUPFD*): the new fd gets the old one's view path, at the call's
+     * exit; an old fd without a view path needs no exit stop (dup2 and dup3 drop the record of
+     * the fd they replace at once).
+     */
+    private Resume dup(SyscallStop stop, Task task) {
+        if (!task.fds.open.containsKey((int) stop.arg(0))) {
+            if (stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3) {
+                task.fds.open.remove((int) stop.arg(1));
+            }
+            return Resume.RUN;
+        }
+        Exit exit = new Exit();
+        exit.dupOf = (int) stop.arg(0);
+        exits.put(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    @Override
+    public void onSyscallExit(SyscallStop stop) throws PtraceException {
+        Exit exit = exits.remove(stop.tid());
+        if (exit == null) {
+            return;
+        }
+        for (long[] saved : exit.savedArgs) {
+            stop.setArg((int) saved[0], saved[1]);
+        }
+        if (exit.memoryFile >= 0) {
+            host.close(exit.memoryFile);
+        }
+        long result = stop.returnValue();
+        if (result < 0) {
+            return;
+        }
+        Task task = tasks.get(stop.tid());
+        if (exit.dupOf >= 0) {
+            Task.OpenFile original = task.fds.open.get(exit.dupOf);
+            if (original != null) {
+                task.fds.open.put((int) result, original);
+            } else {
+                task.fds.open.remove((int) result);
+            }
+        }
+        if (exit.opened != null) {
+            task.fds.open.put((int) result,
+                    new Task.OpenFile(exit.opened.path(), exit.opened.canonicalHostPath()));
+        }
+        if (exit.newCwd != null) {
+            task.fs.set(exit.newCwd.path(), exit.newCwd.kernelDir());
+            log.debug("{} cwd {} (host {})", stop.tid(), task.fs.cwd, task.fs.cwdHost);
+        }
+    }
+
+    @Override
+    public void onClone(int parentTid, int childTid, long flags) {
+        tasks.cloned(parentTid, childTid, flags);
+    }
+
+    @Override
+    public void onExec(int pid, int formerTid) {
+        Exit exit = exits.remove(formerTid);
+        if (exit != null) {
+            exits.put(pid, exit);
+        }
+        tasks.execed(pid, formerTid);
+    }
+
+    @Override
+    public void onThreadGone(int tid) {
+        exits.remove(tid);
+        tasks.gone(tid);
+    }
+}

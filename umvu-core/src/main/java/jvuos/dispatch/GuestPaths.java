@@ -1,0 +1,62 @@
+package jvuos.dispatch;
+
+import jvuos.host.HostFiles;
+import jvuos.vfs.PathResolver;
+import jvuos.vfs.Resolution;
+
+/** Where a guest thread's relative paths start, and the resolution of its paths in the view. */
+final class GuestPaths {
+    static final int AT_FDCWD = -100;
+
+    private final HostFiles host;
+    private final PathResolver resolver;
+
+    /**
+     * A directory a relative path starts from: its path in the view and the host directory the
+     * kernel would start from if given the guest's own path.
+     */
+    record Start(String path, String kernelDir) {
+        static final Start ROOT = new Start("/", "/");
+    }
+
+    GuestPaths(HostFiles host, PathResolver resolver) {
+        this.host = host;
+        this.resolver = resolver;
+    }
+
+    /** The start of {@code path} given its dirfd argument; null when the dirfd is no directory fd (the kernel then fails the call). */
+    Start start(int tid, Task task, String path, int dirfd) {
+        if (path.startsWith("/")) {
+            return Start.ROOT;
+        }
+        return dirfd == AT_FDCWD ? cwd(tid, task) : fd(tid, task, dirfd);
+    }
+
+    Start cwd(int tid, Task task) {
+        if (task.fs.cwd == null) {
+            String link = host.readlink("/proc/" + tid + "/cwd");
+            if (link == null || !link.startsWith("/")) {
+                return null;
+            }
+            task.fs.set(link, link);
+        }
+        return new Start(task.fs.cwd, task.fs.cwdHost);
+    }
+
+    /** The file an fd holds, as a start directory; null for a closed fd or one that holds no path (a pipe, a socket). */
+    Start fd(int tid, Task task, int fd) {
+        if (fd < 0) {
+            return null;
+        }
+        String link = host.readlink("/proc/" + tid + "/fd/" + fd);
+        if (link == null || !link.startsWith("/")) {
+            return null;
+        }
+        Task.OpenFile f = task.fds.open.get(fd);
+        return f != null && f.hostPath().equals(link) ? new Start(f.path(), link) : new Start(link, link);
+    }
+
+    Resolution resolve(PathResolver.Request request) {
+        return resolver.resolve(request);
+    }
+}

@@ -1,0 +1,225 @@
+package jvuos.dispatch;
+
+import java.nio.charset.StandardCharsets;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvuos.host.HostFiles;
+import jvuos.module.MountRequest;
+import jvuos.module.MountedFileSystem;
+import jvuos.module.VuException;
+import jvuos.module.VuModule;
+import jvuos.ptrace.Errno;
+import jvuos.ptrace.GuestMemory;
+import jvuos.tracer.SyscallStop;
+import jvuos.vfs.Mount;
+import jvuos.vfs.MountTable;
+import jvuos.vfs.PathNames;
+import jvuos.vfs.PathResolver;
+import jvuos.vfs.Resolution;
+
+/**
+ * mount(2), umount2(2) and the VU calls: every mount of the view is made and undone here,
+ * never by the kernel, so the host never sees one.
+ */
+final class MountCalls {
+    private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
+    private static final long MNT_FORCE = 1;
+    private static final long MNT_DETACH = 2;
+    private static final long MNT_EXPIRE = 4;
+    private static final long UMOUNT_NOFOLLOW = 8;
+
+    private final MountTable mounts;
+    private final ModuleRegistry modules;
+    private final GuestPaths paths;
+    private final HostFiles host;
+    private final Tasks tasks;
+    private final Runnable firstMount;
+
+    MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks, Runnable firstMount) {
+        this.mounts = mounts;
+        this.modules = modules;
+        this.paths = paths;
+        this.host = host;
+        this.tasks = tasks;
+        this.firstMount = firstMount;
+    }
+
+    /** mount(source, target, type, flags, data): the result for the guest (0 or -errno). */
+    long mount(SyscallStop stop, Task task) {
+        GuestMemory memory = stop.memory();
+        int tid = stop.tid();
+        String source = stop.arg(0) == 0 ? "none" : memory.readPath(tid, stop.arg(0));
+        String target = memory.readPath(tid, stop.arg(1));
+        String type = stop.arg(2) == 0 ? null : memory.readPath(tid, stop.arg(2));
+        long flags = stop.arg(3);
+        String options = stop.arg(4) == 0 ? "" : memory.readPath(tid, stop.arg(4));
+        if (source == null || target == null || options == null) {
+            return -memory.lastErrno();
+        }
+        if (type == null || type.isEmpty()) {
+            return -Errno.EINVAL;
+        }
+        if (target.isEmpty()) {
+            return -Errno.ENOENT;
+        }
+        GuestPaths.Start start = paths.start(tid, task, target, GuestPaths.AT_FDCWD);
+        if (start == null) {
+            return -Errno.ENOENT;
+        }
+        // A mount needs no existing target: missing components are taken as they are written.
+        Resolution point = paths.resolve(new PathResolver.Request(target, start.path(), true, true,
+                Integer.MAX_VALUE, task.tgid, tid));
+        if (point.failed()) {
+            return -point.errno();
+        }
+        int epoch = mounts.nextEpoch();
+        try {
+            VuModule module = modules.forType(type);
+            MountRequest request = new MountRequest(source, point.path(), type, flags, options,
+                    viewPath -> hostPathBefore(viewPath, epoch, tid, task));
+            MountedFileSystem fs = module.mount(request);
+            boolean first = mounts.isEmpty();
+            mounts.add(new Mount(epoch, point.path(), source, type, options, request.readOnly(), module, fs));
+            log.debug("mounted {} on {} type {} ({})", source, point.path(), type, options);
+            if (first) {
+                firstMount.run();
+            }
+            return 0;
+        } catch (VuException e) {
+            log.debug("mount {} on {} type {}: {}", source, target, type, e.getMessage());
+            return -e.errno();
+        }
+    }
+
+    /** A path of the view as the mounts older than {@code epoch} show it, as a host path. */
+    private String hostPathBefore(String viewPath, int epoch, int tid, Task task) throws VuException {
+        if (viewPath.isEmpty()) {
+            throw new VuException(Errno.ENOENT, "empty path");
+        }
+        GuestPaths.Start start = paths.start(tid, task, viewPath, GuestPaths.AT_FDCWD);
+        if (start == null) {
+            throw new VuException(Errno.ENOENT, "no working directory");
+        }
+        Resolution r = paths.resolve(new PathResolver.Request(viewPath, start.path(), true, false, epoch, task.tgid, tid));
+        if (r.failed()) {
+            throw new VuException(r.errno(), viewPath);
+        }
+        String hostPath = r.canonicalHostPath();
+        int mode = host.lstatMode(hostPath);
+        if (mode < 0) {
+            throw new VuException(-mode, viewPath);
+        }
+        return hostPath;
+    }
+
+    /** umount2(target, flags): the result for the guest. */
+    long umount(SyscallStop stop, Task task) {
+        int tid = stop.tid();
+        String target = stop.memory().readPath(tid, stop.arg(0));
+        long flags = stop.arg(1);
+        if (target == null) {
+            return -stop.memory().lastErrno();
+        }
+        if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0 || target.isEmpty()) {
+            return target.isEmpty() ? -Errno.ENOENT : -Errno.EINVAL;
+        }
+        GuestPaths.Start start = paths.start(tid, task, target, GuestPaths.AT_FDCWD);
+        if (start == null) {
+            return -Errno.ENOENT;
+        }
+        Resolution r = paths.resolve(new PathResolver.Request(target, start.path(), (flags & UMOUNT_NOFOLLOW) == 0,
+                false, Integer.MAX_VALUE, task.tgid, tid));
+        if (r.failed()) {
+            return -r.errno();
+        }
+        Mount mount = mounts.mountedAt(r.path(), Integer.MAX_VALUE);
+        if (mount == null) {
+            return -Errno.EINVAL;
+        }
+        boolean force = (flags & (MNT_FORCE | MNT_DETACH)) != 0;
+        if (!force && busy(mount)) {
+            return -Errno.EBUSY;
+        }
+        try {
+            mount.fs().unmount(force);
+        } catch (VuException e) {
+            return -e.errno();
+        }
+        mounts.remove(mount);
+        log.debug("unmounted {}", mount.point());
+        return 0;
+    }
+
+    /** A working directory or a still-open fd inside the mount keeps it busy, as the kernel says. */
+    private boolean busy(Mount mount) {
+        for (Task t : tasks.all()) {
+            if (t.fs.virtual() && PathNames.isWithin(t.fs.cwd, mount.point()) && mounts.owner(t.fs.cwd, Integer.MAX_VALUE) == mount) {
+                return true;
+            }
+        }
+        for (Task t : tasks.all()) {
+            for (var e : t.fds.open.entrySet()) {
+                if (mounts.owner(e.getValue().path(), Integer.MAX_VALUE) == mount
+                        && e.getValue().hostPath().equals(host.readlink("/proc/" + t.tgid + "/fd/" + e.getKey()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** VU_INSMOD(name, permanent). */
+    long insmod(SyscallStop stop) {
+        String name = stop.memory().readPath(stop.tid(), stop.arg(0));
+        if (name == null) {
+            return -stop.memory().lastErrno();
+        }
+        try {
+            modules.insert(name, stop.arg(1) != 0);
+            return 0;
+        } catch (VuException e) {
+            return -e.errno();
+        }
+    }
+
+    /** VU_RMMOD(name). */
+    long rmmod(SyscallStop stop) {
+        String name = stop.memory().readPath(stop.tid(), stop.arg(0));
+        if (name == null) {
+            return -stop.memory().lastErrno();
+        }
+        boolean inUse = mounts.all().stream().anyMatch(m -> m.module().name().equals(name));
+        try {
+            modules.remove(name, inUse);
+            return 0;
+        } catch (VuException e) {
+            return -e.errno();
+        }
+    }
+
+    /** VU_LSMOD(buf, size). */
+    long lsmod(SyscallStop stop) {
+        StringBuilder text = new StringBuilder();
+        for (VuModule m : modules.loaded()) {
+            text.append(m.name()).append(": ").append(m.description()).append('\n');
+        }
+        return copyOut(stop, text.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** VU_LSMOUNT(buf, size). */
+    long lsmount(SyscallStop stop) {
+        return copyOut(stop, ProcMounts.mounts(mounts).getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static long copyOut(SyscallStop stop, byte[] text) {
+        if (stop.arg(1) < text.length) {
+            return -Errno.ERANGE;
+        }
+        if (text.length > 0 && stop.memory().write(stop.tid(), stop.arg(0), text, text.length) != text.length) {
+            return -Errno.EFAULT;
+        }
+        return text.length;
+    }
+}

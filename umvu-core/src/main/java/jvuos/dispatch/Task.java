@@ -1,0 +1,64 @@
+package jvuos.dispatch;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the dispatcher keeps about one guest thread: its process id and the two parts of its
+ * state that threads and processes may share (clone flags CLONE_FS and CLONE_FILES).
+ */
+final class Task {
+    final int tgid;
+    Fs fs;
+    Fds fds;
+
+    Task(int tgid, Fs fs, Fds fds) {
+        this.tgid = tgid;
+        this.fs = fs;
+        this.fds = fds;
+    }
+
+    /**
+     * The working directory: its path in the view and the host directory the kernel holds as
+     * the thread's cwd. They differ inside a mount. Null while unknown (read from /proc then).
+     */
+    static final class Fs {
+        String cwd;
+        String cwdHost;
+
+        Fs copy() {
+            Fs c = new Fs();
+            c.cwd = cwd;
+            c.cwdHost = cwdHost;
+            return c;
+        }
+
+        void set(String path, String host) {
+            cwd = path;
+            cwdHost = host;
+        }
+
+        boolean virtual() {
+            return cwd != null && !cwd.equals(cwdHost);
+        }
+    }
+
+    /** A file opened through a mount: its view path, and the host file the guest's fd holds. */
+    record OpenFile(String path, String hostPath) {
+    }
+
+    /**
+     * The fds opened on view paths, so that "*at" calls relative to them and fchdir start from
+     * the right view path. Close is not intercepted: an entry counts only while the guest's
+     * fd still holds the same host file (checked through /proc when it is used).
+     */
+    static final class Fds {
+        final Map<Integer, OpenFile> open = new HashMap<>();
+
+        Fds copy() {
+            Fds c = new Fds();
+            c.open.putAll(open);
+            return c;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package jvuos.module;
+
+/**
+ * One mounted file system. Paths given to it are relative to its mount point: "" for the
+ * mount root, otherwise components joined by '/', canonical (no ".", "..", symlinks or
+ * empty components). Path strings carry raw bytes, one char per byte (ISO-8859-1).
+ *
+ * <p>Today a file system shows host files: the hypervisor resolves each path below the
+ * mount point to the host file returned by {@link #hostPath} and lets the kernel run the
+ * guest's call on it, so every file operation (and mmap, exec, poll) keeps the kernel's
+ * exact semantics at the cost of one argument rewrite.
+ */
+public interface MountedFileSystem {
+    /**
+     * The host file that holds the file at {@code relativePath} (which may not exist yet).
+     *
+     * @throws VuException with the errno the guest's call gets instead (e.g. EROFS, EACCES)
+     */
+    String hostPath(String relativePath) throws VuException;
+
+    /**
+     * Called at {@code umount2}; {@code force} is true for MNT_FORCE or MNT_DETACH.
+     *
+     * @throws VuException EBUSY to refuse
+     */
+    default void unmount(boolean force) throws VuException {
+    }
+}

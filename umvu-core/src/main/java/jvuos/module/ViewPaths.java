@@ -1,0 +1,16 @@
+package jvuos.module;
+
+/**
+ * Path resolution in the guest's view for a module's own file accesses. It sees only the
+ * mounts older than the module's own mount, so a file system can sit on a path (or, later, a
+ * device) that another module serves, without recursion.
+ */
+public interface ViewPaths {
+    /**
+     * The host path of the existing file at {@code path} in the view (relative paths start at
+     * the calling guest's working directory), every symlink resolved.
+     *
+     * @throws VuException ENOENT, ENOTDIR, ELOOP, EACCES... as resolving the path in the view gives
+     */
+    String hostPath(String path) throws VuException;
+}

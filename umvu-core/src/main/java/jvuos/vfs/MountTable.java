@@ -1,0 +1,72 @@
+package jvuos.vfs;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The mounts of one view, in mount order. A path belongs to the mount whose point is its
+ * longest prefix; of two mounts on one point the newer hides the older.
+ */
+public final class MountTable {
+    private final List<Mount> mounts = new ArrayList<>();
+    private int nextEpoch = 1;
+
+    public int nextEpoch() {
+        return nextEpoch;
+    }
+
+    public Mount add(Mount mount) {
+        mounts.add(mount);
+        nextEpoch = mount.epoch() + 1;
+        return mount;
+    }
+
+    public void remove(Mount mount) {
+        mounts.remove(mount);
+    }
+
+    public boolean isEmpty() {
+        return mounts.isEmpty();
+    }
+
+    /** The mounts in mount order. */
+    public List<Mount> all() {
+        return Collections.unmodifiableList(mounts);
+    }
+
+    /** The mount a canonical path belongs to among mounts older than {@code epoch}, or null for the host. */
+    public Mount owner(String path, int epoch) {
+        Mount best = null;
+        for (Mount m : mounts) {
+            if (m.epoch() < epoch && PathNames.isWithin(path, m.point())
+                    && (best == null || m.point().length() >= best.point().length())) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    /** True when some mount point's last component is {@code name}. */
+    public boolean hasPointNamed(String name) {
+        for (Mount m : mounts) {
+            String point = m.point();
+            if (point.endsWith(name) && point.length() > name.length()
+                    && point.charAt(point.length() - name.length() - 1) == '/') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The visible mount whose point is exactly {@code path}, or null. */
+    public Mount mountedAt(String path, int epoch) {
+        Mount top = null;
+        for (Mount m : mounts) {
+            if (m.epoch() < epoch && m.point().equals(path)) {
+                top = m;
+            }
+        }
+        return top;
+    }
+}

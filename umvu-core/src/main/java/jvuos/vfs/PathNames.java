@@ -1,0 +1,70 @@
+package jvuos.vfs;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/** Lexical operations on canonical absolute paths ("/", "/a/b": no trailing slash, no "." or ".."). */
+public final class PathNames {
+    private PathNames() {
+    }
+
+    /** {@code dir} joined with one component. */
+    public static String child(String dir, String name) {
+        return dir.equals("/") ? "/" + name : dir + "/" + name;
+    }
+
+    /** The parent of a canonical path ("/" is its own parent). */
+    public static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+
+    /** True when {@code path} is {@code ancestor} or lies below it. */
+    public static boolean isWithin(String path, String ancestor) {
+        return ancestor.equals("/") || path.equals(ancestor)
+                || (path.startsWith(ancestor) && path.charAt(ancestor.length()) == '/');
+    }
+
+    /** {@code path} relative to {@code ancestor} ("" for the ancestor itself); requires {@link #isWithin}. */
+    public static String relative(String path, String ancestor) {
+        if (path.equals(ancestor)) {
+            return "";
+        }
+        return ancestor.equals("/") ? path.substring(1) : path.substring(ancestor.length() + 1);
+    }
+
+    /**
+     * The components of a path in order, empty ones dropped; "." and ".." kept, since each
+     * requires the component before it to be a directory.
+     */
+    public static Deque<String> components(String path) {
+        Deque<String> parts = new ArrayDeque<>();
+        int start = 0;
+        int n = path.length();
+        while (start <= n) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = n;
+            }
+            if (end > start) {
+                parts.add(path.substring(start, end));
+            }
+            start = end + 1;
+        }
+        return parts;
+    }
+
+    /** True when the last component is "." or "..": the call acts on a directory, never on a name in it. */
+    public static boolean endsWithDot(String path) {
+        return path.equals(".") || path.equals("..") || path.endsWith("/.") || path.endsWith("/..");
+    }
+
+    /**
+     * True when the kernel must treat the last component as a directory: the path ends with
+     * '/' or with a "." or ".." component.
+     */
+    public static boolean endsAsDirectory(String path) {
+        return path.endsWith("/") || path.endsWith("/.") || path.equals(".")
+                || path.endsWith("/..") || path.equals("..");
+    }
+}

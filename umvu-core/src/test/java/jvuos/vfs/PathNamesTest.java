@@ -1,0 +1,44 @@
+package jvuos.vfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class PathNamesTest {
+    @Test
+    void lexicalOperations() {
+        assertEquals("/a", PathNames.child("/", "a"));
+        assertEquals("/a/b", PathNames.child("/a", "b"));
+        assertEquals("/", PathNames.parent("/"));
+        assertEquals("/", PathNames.parent("/a"));
+        assertEquals("/a", PathNames.parent("/a/b"));
+        assertTrue(PathNames.isWithin("/a/b", "/a"));
+        assertTrue(PathNames.isWithin("/a", "/a"));
+        assertTrue(PathNames.isWithin("/x", "/"));
+        assertFalse(PathNames.isWithin("/ab", "/a"));
+        assertEquals("", PathNames.relative("/a", "/a"));
+        assertEquals("b/c", PathNames.relative("/a/b/c", "/a"));
+        assertEquals("a/b", PathNames.relative("/a/b", "/"));
+    }
+
+    @Test
+    void componentsDropOnlyEmptyOnes() {
+        assertEquals(List.of("a", ".", "..", "b"), List.copyOf(PathNames.components("//a/./../b/")));
+        assertEquals(List.of(), List.copyOf(PathNames.components("/")));
+        assertEquals(List.of("."), List.copyOf(PathNames.components(".")));
+    }
+
+    @Test
+    void whatMustBeADirectory() {
+        assertTrue(PathNames.endsAsDirectory("a/"));
+        assertTrue(PathNames.endsAsDirectory("a/."));
+        assertTrue(PathNames.endsAsDirectory("a/.."));
+        assertTrue(PathNames.endsAsDirectory(".."));
+        assertFalse(PathNames.endsAsDirectory("a"));
+        assertFalse(PathNames.endsAsDirectory("a/.b"));
+    }
+}

@@ -95,7 +95,7 @@ public final class Umvu implements Callable<Integer> {
             legacy = true;
         }
         SyscallTable table = SyscallTable.x86_64();
-        Dispatcher dispatcher = new Dispatcher(table, Path.of(System.getProperty("user.home"), ".vu", "modules"));
+        Dispatcher dispatcher = new Dispatcher(table, userModules());
         SyscallHandler handler = traceSyscalls ? new SyscallTrace(table, dispatcher) : dispatcher;
         BitSet traced = Dispatcher.initialSyscalls();
         if (traceSyscalls) {
@@ -126,6 +126,12 @@ public final class Umvu implements Callable<Integer> {
                 System.getProperty(COMMANDS_PROPERTY));
         return new Guest(Path.of(launcher), rawCommand, environment, inheritedFds(),
                 CallerProcess.ignoredSignals(), CallerProcess.blockedSignals());
+    }
+
+    /** ~/.vu/modules, with ~ from $HOME as a shell has it (the JVM's user.home comes from passwd). */
+    private static Path userModules() {
+        String home = System.getenv("HOME");
+        return Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".vu", "modules");
     }
 
     private static List<Integer> inheritedFds() {

@@ -2,6 +2,7 @@ package jvuos.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,6 +51,10 @@ class VufsBindIT {
         if (!"root".equals(System.getProperty("user.name"))) {
             kernel.add("--map-root-user"); // an unprivileged user mounts in a user namespace of its own
         }
+        List<String> probe = new ArrayList<>(kernel);
+        probe.addAll(List.of("mount", "--bind", "/", "/mnt"));
+        Run canMount = Run.of(scratch, "", probe);
+        assumeTrue(canMount.status() == 0, "the kernel's bind mounts, the oracle, are unavailable here: " + canMount);
         kernel.addAll(List.of("env", "MOUNT=mount --bind", "UMOUNT=umount", "EDGES=" + edges, "bash", "-c", script));
         Run natively = Run.of(Run.fresh(d), "", kernel);
         assertEquals(0, natively.status(), "the kernel's run failed: " + natively);
@@ -169,8 +174,13 @@ class VufsBindIT {
     @Test
     void processesThatPredateTheMountSeeIt() {
         // A shell loop and a multi-threaded python started before the mount: their own calls
-        // (not just their children's) must see it, so their filters grow while they run.
+        // (not just their children's) must see it, so their filters grow while they run. A
+        // process blocked in epoll_wait meanwhile must not see a stray EINTR.
         Run run = inView("predate", """
+                printf '#include <stdio.h>\\n#include <sys/epoll.h>\\nint main(void) { struct epoll_event e;
+                  int n = epoll_wait(epoll_create1(0), &e, 1, 1500); printf("epoll_wait: %%d\\\\n", n); return 0; }' > epw.c
+                gcc -o epw epw.c || exit 1
+                ./epw &
                 (while [ ! -e ready ]; do sleep 0.02; done; read line < mnt/a.txt; echo "subshell: $line") &
                 python3 -c '
                 import os, threading, time
@@ -186,7 +196,7 @@ class VufsBindIT {
                 """);
         assertEquals(0, run.status(), run.toString());
         List<String> lines = run.stdout().lines().sorted().toList();
-        assertEquals(List.of("main: ['a.txt', 'sub']", "subshell: hello", "thread: deep"), lines);
+        assertEquals(List.of("epoll_wait: 0", "main: ['a.txt', 'sub']", "subshell: hello", "thread: deep"), lines);
     }
 
     @Test

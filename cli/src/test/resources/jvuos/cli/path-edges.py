@@ -44,6 +44,24 @@ show("open O_DIRECTORY file", lambda: os.open(M + "/a.txt", os.O_RDONLY | os.O_D
 show("open trailing slash file", lambda: os.open(M + "/a.txt/", os.O_RDONLY))
 
 
+def openat2(path, flags, resolve):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    how = (ctypes.c_uint64 * 3)(flags, 0, resolve)
+    fd = libc.syscall(437, -100, path.encode(), ctypes.byref(how), 24)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "openat2")
+    os.close(fd)
+    return "ok"
+
+
+RESOLVE_NO_SYMLINKS = 0x04
+show("openat2 plain", lambda: openat2(M + "/a.txt", os.O_RDONLY, RESOLVE_NO_SYMLINKS))
+show("openat2 NO_SYMLINKS through a link", lambda: openat2(M + "/rel", os.O_RDONLY, RESOLVE_NO_SYMLINKS))
+show("openat2 NO_SYMLINKS link dir", lambda: openat2(M + "/up/a.txt", os.O_RDONLY, RESOLVE_NO_SYMLINKS))
+show("openat2 O_CREAT", lambda: openat2(M + "/made-by-openat2", os.O_CREAT | os.O_WRONLY, 0))
+
+
 def create_and_read_back():
     fd = os.open(M + "/new.txt", os.O_CREAT | os.O_WRONLY, 0o640)
     os.write(fd, b"written through the mount\n")

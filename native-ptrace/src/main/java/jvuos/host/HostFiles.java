@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+import jvuos.ptrace.DirectCalls;
 import jvuos.ptrace.LibC;
 import jvuos.ptrace.Native;
 
@@ -35,11 +36,14 @@ public final class HostFiles {
     private static final int OPEN_HOW_SIZE = 24;
     private static final int MFD_CLOEXEC = 1;
     private static final int LINK_MAX = 4096;
+    private static final int ENAMETOOLONG = 36;
 
     private final LibC libc = Native.libc();
     private final Pointer stat = Memory.allocateDirect(Native.runtime(), STAT_SIZE);
     private final Pointer link = Memory.allocateDirect(Native.runtime(), LINK_MAX);
     private final Pointer how = Memory.allocateDirect(Native.runtime(), OPEN_HOW_SIZE);
+    /** The path argument of the last call: PATH_MAX bytes and the NUL. */
+    private final Pointer pathBuffer = Memory.allocateDirect(Native.runtime(), LINK_MAX + 1);
     private int lastErrno;
 
     /** The path as the NUL-terminated bytes the kernel takes. */
@@ -56,15 +60,35 @@ public final class HostFiles {
 
     /** st_mode of the file itself (symlinks not followed), or -errno. */
     public int lstatMode(String path) {
-        long r = libc.syscall(SYS_NEWFSTATAT, AT_FDCWD, bytes(path), stat, AT_SYMLINK_NOFOLLOW);
-        return r < 0 ? -Native.errno() : stat.getInt(ST_MODE_OFFSET);
+        if (!putPath(path)) {
+            return -ENAMETOOLONG;
+        }
+        long r = DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, pathBuffer.address(), stat.address(), AT_SYMLINK_NOFOLLOW);
+        return r < 0 ? -DirectCalls.errno() : stat.getInt(ST_MODE_OFFSET);
+    }
+
+    /** Copies the path into native memory for the next call; false when it exceeds PATH_MAX. */
+    private boolean putPath(String path) {
+        int n = path.length();
+        if (n > LINK_MAX - 1) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            pathBuffer.putByte(i, (byte) path.charAt(i));
+        }
+        pathBuffer.putByte(n, (byte) 0);
+        return true;
     }
 
     /** The target of a symlink, or null with {@link #lastErrno()} set. */
     public String readlink(String path) {
-        long n = libc.syscall(SYS_READLINKAT, AT_FDCWD, bytes(path), link, LINK_MAX);
+        if (!putPath(path)) {
+            lastErrno = ENAMETOOLONG;
+            return null;
+        }
+        long n = DirectCalls.syscall(SYS_READLINKAT, AT_FDCWD, pathBuffer.address(), link.address(), LINK_MAX);
         if (n < 0) {
-            lastErrno = Native.errno();
+            lastErrno = DirectCalls.errno();
             return null;
         }
         byte[] target = new byte[(int) n];
@@ -87,11 +111,14 @@ public final class HostFiles {
         how.putLong(0, flags);
         how.putLong(8, 0);
         how.putLong(16, RESOLVE_NO_SYMLINKS);
-        long fd = libc.syscall(SYS_OPENAT2, AT_FDCWD, bytes(path), how, OPEN_HOW_SIZE);
-        if (fd < 0) {
-            return -Native.errno();
+        if (!putPath(path)) {
+            return -ENAMETOOLONG;
         }
-        libc.close((int) fd);
+        long fd = DirectCalls.syscall(SYS_OPENAT2, AT_FDCWD, pathBuffer.address(), how.address(), OPEN_HOW_SIZE);
+        if (fd < 0) {
+            return -DirectCalls.errno();
+        }
+        DirectCalls.close((int) fd);
         return 0;
     }
 

@@ -14,7 +14,6 @@ public final class GuestMemory {
     public static final int PATH_MAX = 4096;
     private static final int CHUNK = 256;
 
-    private final LibC libc = Native.libc();
     private final Pointer local = Memory.allocateDirect(Native.runtime(), PATH_MAX);
     private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
     private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
@@ -114,8 +113,8 @@ public final class GuestMemory {
         remoteIov.putLong(0, address);
         remoteIov.putLong(8, length);
         long n = write
-                ? libc.process_vm_writev(pid, localIov, 1, remoteIov, 1, 0)
-                : libc.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
-        return n >= 0 ? n : -Native.errno();
+                ? DirectCalls.processVmWritev(pid, localIov.address(), 1, remoteIov.address(), 1)
+                : DirectCalls.processVmReadv(pid, localIov.address(), 1, remoteIov.address(), 1);
+        return n >= 0 ? n : -DirectCalls.errno();
     }
 }

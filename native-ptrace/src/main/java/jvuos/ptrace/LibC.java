@@ -5,7 +5,8 @@ import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 
 /**
- * The few libc entry points the tracer needs, bound through jnr-ffi.
+ * The libc entry points the tracer needs now and then, bound through jnr-ffi (those it needs
+ * at every stop are in {@link DirectCalls}).
  *
  * <p>Pointer arguments are declared as {@link Pointer}, never as {@code long}: jnr-ffi's
  * default x86_64 stub passes a garbage sixth argument when all six are {@code long}
@@ -13,16 +14,6 @@ import jnr.ffi.annotations.Out;
  * ptrace stop costs no allocation.
  */
 public interface LibC {
-    long ptrace(int request, int pid, long addr, long data);
-
-    long ptrace(int request, int pid, long addr, Pointer data);
-
-    int wait4(int pid, Pointer status, int options, Pointer rusage);
-
-    long process_vm_readv(int pid, Pointer localIov, long localCount, Pointer remoteIov, long remoteCount, long flags);
-
-    long process_vm_writev(int pid, Pointer localIov, long localCount, Pointer remoteIov, long remoteCount, long flags);
-
     int tgkill(int tgid, int tid, int sig);
 
     int kill(int pid, int sig);
@@ -37,12 +28,6 @@ public interface LibC {
     long write(int fd, @In byte[] buf, long count);
 
     int close(int fd);
-
-    /**
-     * syscall(2) with the argument shape (int, path, pointer, long) shared by newfstatat,
-     * readlinkat and openat2; paths are passed as bytes so that no charset touches them.
-     */
-    long syscall(long nr, int dirfd, @In byte[] path, Pointer buffer, long last);
 
     int memfd_create(@In byte[] name, int flags);
 

@@ -40,52 +40,51 @@ public final class Ptrace {
     public static final int WNOTHREAD = 0x20000000;
     public static final int WALL = 0x40000000;
 
-    private final LibC libc = Native.libc();
     private final Pointer status = Memory.allocateDirect(Native.runtime(), 8);
     private final Pointer eventMessage = Memory.allocateDirect(Native.runtime(), 8);
 
     /** Attaches without stopping the tracee; the options apply to it and every child it makes. */
     public void seize(int pid, long options) throws PtraceException {
-        check(libc.ptrace(PTRACE_SEIZE, pid, 0, options), "PTRACE_SEIZE", pid);
+        check(DirectCalls.ptrace(PTRACE_SEIZE, pid, 0, options), "PTRACE_SEIZE", pid);
     }
 
     /** Resumes until the next event, delivering {@code signal} (0 for none). */
     public void cont(int pid, int signal) throws PtraceException {
-        check(libc.ptrace(PTRACE_CONT, pid, 0, signal), "PTRACE_CONT", pid);
+        check(DirectCalls.ptrace(PTRACE_CONT, pid, 0, signal), "PTRACE_CONT", pid);
     }
 
     /** Resumes and stops again at the next syscall entry or exit. */
     public void syscall(int pid, int signal) throws PtraceException {
-        check(libc.ptrace(PTRACE_SYSCALL, pid, 0, signal), "PTRACE_SYSCALL", pid);
+        check(DirectCalls.ptrace(PTRACE_SYSCALL, pid, 0, signal), "PTRACE_SYSCALL", pid);
     }
 
     /** Leaves a tracee in group-stop while letting the tracer hear of the SIGCONT that ends it. */
     public void listen(int pid) throws PtraceException {
-        check(libc.ptrace(PTRACE_LISTEN, pid, 0, 0), "PTRACE_LISTEN", pid);
+        check(DirectCalls.ptrace(PTRACE_LISTEN, pid, 0, 0), "PTRACE_LISTEN", pid);
     }
 
     public void interrupt(int pid) throws PtraceException {
-        check(libc.ptrace(PTRACE_INTERRUPT, pid, 0, 0), "PTRACE_INTERRUPT", pid);
+        check(DirectCalls.ptrace(PTRACE_INTERRUPT, pid, 0, 0), "PTRACE_INTERRUPT", pid);
     }
 
     /** The message of the last event: the new pid at fork/clone, the former tid at exec. */
     public long eventMessage(int pid) throws PtraceException {
-        check(libc.ptrace(PTRACE_GETEVENTMSG, pid, 0, eventMessage), "PTRACE_GETEVENTMSG", pid);
+        check(DirectCalls.ptrace(PTRACE_GETEVENTMSG, pid, 0, eventMessage.address()), "PTRACE_GETEVENTMSG", pid);
         return eventMessage.getLong(0);
     }
 
     /** Fills {@code info} with the syscall the tracee is stopped in. */
     public void syscallInfo(int pid, SyscallInfo info) throws PtraceException {
-        check(libc.ptrace(PTRACE_GET_SYSCALL_INFO, pid, SyscallInfo.SIZE, info.buffer()),
+        check(DirectCalls.ptrace(PTRACE_GET_SYSCALL_INFO, pid, SyscallInfo.SIZE, info.buffer().address()),
                 "PTRACE_GET_SYSCALL_INFO", pid);
     }
 
     public void getRegs(int pid, Registers regs) throws PtraceException {
-        check(libc.ptrace(PTRACE_GETREGS, pid, 0, regs.buffer()), "PTRACE_GETREGS", pid);
+        check(DirectCalls.ptrace(PTRACE_GETREGS, pid, 0, regs.buffer().address()), "PTRACE_GETREGS", pid);
     }
 
     public void setRegs(int pid, Registers regs) throws PtraceException {
-        check(libc.ptrace(PTRACE_SETREGS, pid, 0, regs.buffer()), "PTRACE_SETREGS", pid);
+        check(DirectCalls.ptrace(PTRACE_SETREGS, pid, 0, regs.buffer().address()), "PTRACE_SETREGS", pid);
     }
 
     /**
@@ -94,8 +93,8 @@ public final class Ptrace {
      * @return the pid, or -errno (ECHILD when nothing is left to wait for)
      */
     public int await(int pid, int options) {
-        int result = libc.wait4(pid, status, options | WALL | WNOTHREAD, null);
-        return result >= 0 ? result : -Native.errno();
+        int result = DirectCalls.wait4(pid, status.address(), options | WALL | WNOTHREAD, 0);
+        return result >= 0 ? result : -DirectCalls.errno();
     }
 
     /** The wait status of the last successful {@link #await}. */
@@ -105,7 +104,7 @@ public final class Ptrace {
 
     private static void check(long result, String request, int pid) throws PtraceException {
         if (result < 0) {
-            throw new PtraceException(request, pid, Native.errno());
+            throw new PtraceException(request, pid, DirectCalls.errno());
         }
     }
 }

@@ -53,6 +53,7 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_MOUNT = 165;
     private static final int SYS_UMOUNT2 = 166;
     private static final long OPEN_HOW_SIZE = 24;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
 
     /** A call the dispatcher serves itself, whatever its arguments. */
     @FunctionalInterface
@@ -191,7 +192,7 @@ public final class Dispatcher implements SyscallHandler {
                 return skip(stop, -r.errno());
             }
             if (r.touchesMount()) {
-                int refused = refusal(call, arg, flags, r);
+                int refused = refusal(stop, call, arg, flags, r);
                 if (refused != 0) {
                     return skip(stop, -refused);
                 }
@@ -264,20 +265,29 @@ public final class Dispatcher implements SyscallHandler {
         if (arg.follow() != PathArg.Follow.OPEN_HOW) {
             return value;
         }
+        return openHowField(stop, arg, 0);
+    }
+
+    /** A u64 field of openat2's struct open_how (flags at 0, resolve at 16); 0 when unreadable (the kernel then fails the call). */
+    private static long openHowField(SyscallStop stop, PathArg arg, int offset) {
         if (stop.arg(arg.flagsIndex() + 1) < OPEN_HOW_SIZE) {
             return 0; // the kernel rejects the call (EINVAL)
         }
-        byte[] how = new byte[8];
-        if (stop.memory().read(stop.tid(), value, how, 8) != 8) {
+        byte[] field = new byte[8];
+        if (stop.memory().read(stop.tid(), stop.arg(arg.flagsIndex()) + offset, field, 8) != 8) {
             return 0; // the kernel reports EFAULT
         }
-        return java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        return java.nio.ByteBuffer.wrap(field).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
-    private int refusal(PathCall call, PathArg arg, long flags, Resolution r) {
+    private int refusal(SyscallStop stop, PathCall call, PathArg arg, long flags, Resolution r) {
         if (arg.deniedErrno() != 0) {
             return arg.deniedErrno();
+        }
+        if (r.viaSymlink() && arg.follow() == PathArg.Follow.OPEN_HOW
+                && (openHowField(stop, arg, 16) & RESOLVE_NO_SYMLINKS) != 0) {
+            return Errno.ELOOP; // the rewritten path has no symlink left for the kernel to refuse
         }
         if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
             return Errno.EROFS;

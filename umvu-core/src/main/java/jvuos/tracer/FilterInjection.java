@@ -21,7 +21,7 @@ final class FilterInjection {
     private static final int SYS_SECCOMP = 317;
     private static final int SECCOMP_SET_MODE_FILTER = 1;
     private static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
-    private static final int SYSCALL_INSTRUCTION_LENGTH = 2;
+    static final int SYSCALL_INSTRUCTION_LENGTH = 2;
     private static final int RED_ZONE = 128;
 
     private final Ptrace ptrace;

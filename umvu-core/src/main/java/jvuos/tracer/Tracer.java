@@ -130,6 +130,7 @@ public final class Tracer implements FilterControl {
             if (t.tid != currentTid && t.announced && !t.listening && !t.parked) {
                 try {
                     ptrace.interrupt(t.tid);
+                    t.interrupted = true;
                 } catch (PtraceException e) {
                     log.debug("{} not interrupted: {}", t.tid, e.getMessage());
                 }
@@ -189,10 +190,30 @@ public final class Tracer implements FilterControl {
                     }
                 } else {
                     // A new child's first stop, an interrupt, or the wake-up of a listening tracee.
+                    if (t.interrupted) {
+                        t.interrupted = false;
+                        restartInterruptedCall(t);
+                    }
                     resume(t, 0);
                 }
             }
             default -> resume(t, 0); // PTRACE_EVENT_EXIT and anything else: nothing to do
+        }
+    }
+
+    /**
+     * The kernel restarts most calls our PTRACE_INTERRUPT breaks (read, poll, futex, wait4
+     * come back -ERESTART* and are made again), but a few (epoll_wait, for one) return EINTR
+     * to the guest, which no signal explains. Such a call is made again here: its number back
+     * in rax and the instruction pointer on its {@code syscall} instruction.
+     */
+    private void restartInterruptedCall(Tracee t) throws PtraceException {
+        ptrace.getRegs(t.tid, registers);
+        if (registers.get(Registers.ORIG_RAX) >= 0 && registers.get(Registers.RAX) == -Errno.EINTR) {
+            registers.set(Registers.RAX, registers.get(Registers.ORIG_RAX));
+            registers.set(Registers.RIP, registers.get(Registers.RIP) - FilterInjection.SYSCALL_INSTRUCTION_LENGTH);
+            ptrace.setRegs(t.tid, registers);
+            log.debug("{} call {} made again after the filter interrupt", t.tid, registers.get(Registers.ORIG_RAX));
         }
     }
 
@@ -370,6 +391,8 @@ public final class Tracer implements FilterControl {
         boolean parked;
         /** In a group-stop answered with PTRACE_LISTEN. */
         boolean listening;
+        /** Sent a PTRACE_INTERRUPT so that its filter can grow. */
+        boolean interrupted;
         boolean awaitingExit;
         /** The result of a call skipped at a legacy entry stop, to be set at its exit stop. */
         Long pendingResult;

@@ -107,7 +107,7 @@ public final class PathResolver {
         }
         Mount m = mounts.owner(cur, request.epoch());
         boolean plain = !absolute && !dotDot && m == startMount;
-        return finish(request, cur, m, touches, plain);
+        return finish(request, cur, m, touches, plain, false);
     }
 
     /** The component-by-component resolution, for paths with symlinks. */
@@ -187,11 +187,11 @@ public final class PathResolver {
             }
             cur = next;
         }
-        return finish(request, cur, mounts.owner(cur, request.epoch()), touches, false);
+        return finish(request, cur, mounts.owner(cur, request.epoch()), touches, false, links > 0);
     }
 
-    private Resolution finish(Request request, String canonical, Mount m, boolean touches, boolean plain)
-            throws VuException {
+    private Resolution finish(Request request, String canonical, Mount m, boolean touches, boolean plain,
+            boolean viaSymlink) throws VuException {
         String hostPath = hostOf(canonical, m);
         String path = request.path();
         // Keep what makes the kernel treat the last component as a directory: a final "." or
@@ -202,7 +202,7 @@ public final class PathResolver {
         } else if (PathNames.endsAsDirectory(path) && !hostPath.endsWith("/")) {
             hostPath += "/";
         }
-        return new Resolution(0, canonical, m, hostPath, touches, plain);
+        return new Resolution(0, canonical, m, hostPath, touches, plain, viaSymlink);
     }
 
     private static String hostOf(String path, Mount m) throws VuException {

@@ -14,10 +14,12 @@ package jvuos.vfs;
  * @param plain        the path is relative, has no "..", met no symlink and stays in the mount of
  *                     its starting directory: the kernel resolves it alike from that
  *                     directory's host file
+ * @param viaSymlink   a symlink was followed on the way
  */
-public record Resolution(int errno, String path, Mount mount, String hostPath, boolean touchesMount, boolean plain) {
+public record Resolution(int errno, String path, Mount mount, String hostPath, boolean touchesMount, boolean plain,
+        boolean viaSymlink) {
     static Resolution failed(int errno) {
-        return new Resolution(errno, null, null, null, false, false);
+        return new Resolution(errno, null, null, null, false, false, false);
     }
 
     public boolean failed() {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jvuos.host.HostFiles;
+import jvuos.ptrace.DirectCalls;
 import jvuos.ptrace.Native;
 
 /**
@@ -76,9 +77,12 @@ class PathResolverPropertyTest {
 
     /** {0, inode} or {-errno}. */
     private long[] stat(String path, boolean follow) {
-        long rc = Native.libc().syscall(SYS_NEWFSTATAT, HostFiles.AT_FDCWD, HostFiles.bytes(path), stat,
+        byte[] bytes = HostFiles.bytes(path);
+        Pointer p = Memory.allocateDirect(Native.runtime(), bytes.length);
+        p.put(0, bytes, 0, bytes.length);
+        long rc = DirectCalls.syscall(SYS_NEWFSTATAT, HostFiles.AT_FDCWD, p.address(), stat.address(),
                 follow ? 0 : AT_SYMLINK_NOFOLLOW);
-        return rc < 0 ? new long[] {-Native.errno()} : new long[] {0, stat.getLong(8)};
+        return rc < 0 ? new long[] {-DirectCalls.errno()} : new long[] {0, stat.getLong(8)};
     }
 
     private static String canonical(String path, boolean follow) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
  * umvu in a pseudo-terminal. Inside {@code umvu bash}: prompt, line editing, Ctrl-C, Ctrl-Z, jobs,
  * bg, fg and exit behave as in a terminal. From an outer shell: {@code umvu CMD} is one job that
  * Ctrl-Z stops and fg resumes, and a {@code suspend} inside umvu stops that job. Each scenario is
- * first checked without umvu, so a failure under umvu is umvu's.
+ * first checked without umvu, so a failure under umvu is umvu's; the one with a mount is first
+ * checked with the kernel's bind mounts in a private mount namespace.
  */
 class InteractiveIT {
     @TempDir
@@ -31,6 +32,19 @@ class InteractiveIT {
         List<String> command = new ArrayList<>(List.of(Run.UMVU.toString()));
         command.addAll(BASH);
         assertSession("inside", command);
+    }
+
+    @Test
+    void mountDriverWorksWithTheKernelsBindMounts() {
+        assertSession("mounted", List.of("env", "MOUNT=mount --bind", "UMOUNT=umount",
+                "unshare", "--mount", "--propagation", "private", "bash", "--norc", "--noprofile", "-i"));
+    }
+
+    @Test
+    void mountInsideUmvuBash() {
+        List<String> command = new ArrayList<>(List.of("env", "MOUNT=vumount -t vufs", "UMOUNT=vuumount", Run.UMVU.toString()));
+        command.addAll(BASH);
+        assertSession("mounted", command);
     }
 
     @Test

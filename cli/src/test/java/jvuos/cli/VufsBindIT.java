@@ -87,9 +87,9 @@ class VufsBindIT {
                 grep -c vufs /proc/mounts
                 """);
         String d = scratch.resolve("list").toString();
-        assertEquals(new Run(d + "/src on " + d + "/mnt type vufs (rw,ro)\n"
-                + d + "/src " + d + "/mnt vufs rw,ro 0 0\n"
-                + "/ " + d + "/mnt rw - vufs " + d + "/src rw,ro\n"
+        assertEquals(new Run(d + "/src on " + d + "/mnt type vufs (ro)\n"
+                + d + "/src " + d + "/mnt vufs ro 0 0\n"
+                + "/ " + d + "/mnt ro - vufs " + d + "/src ro\n"
                 + "1\n"
                 + "0\n", "", 1), run);
     }

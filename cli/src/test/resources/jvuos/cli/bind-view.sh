@@ -15,6 +15,7 @@ ln -s "$D/outside" src/out
 ln -s loop2 src/loop1
 ln -s loop1 src/loop2
 ln -s ../src src/up
+ln -s sub src/linkdir
 ln -s "$D/mnt/sub/b" outside/into-mnt
 printf '#include <stdio.h>\nint main(void) { puts("built in the mount"); return 3; }\n' > src/prog.c
 
@@ -67,6 +68,7 @@ echo "== nested"
 $MOUNT "$D/other" "$D/mnt/sub" || echo nested mount failed
 ls mnt/sub
 cat mnt/sub/x
+$UMOUNT "$D/mnt" 2>/dev/null || echo "unmounting a mount with a mount below it is refused"
 find mnt -name x
 find "$D" -path "$D/mnt/*" -name x
 (cd mnt/sub && ls .. && cat x ../a.txt)

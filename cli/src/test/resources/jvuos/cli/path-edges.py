@@ -199,4 +199,29 @@ def walk():
 
 show("walk", walk)
 show("scandir", lambda: sorted((e.name, e.is_dir(), e.is_symlink()) for e in os.scandir(M)))
+for op, fn in [("rmdir", os.rmdir), ("unlink", os.unlink), ("mkdir", os.mkdir)]:
+    for p in ("/linkdir/", "/loop1/", "/rel/"):
+        show(f"{op} {p} (a trailing slash does not follow for it)", lambda: fn(M + p))
+show("rename linkdir/", lambda: os.rename(M + "/linkdir/", M + "/elsewhere"))
+show("sub survived", lambda: sorted(os.listdir(D + "/src/sub")))
+
+
+def cross_dirfd_link():
+    inside = os.open(M, os.O_RDONLY | os.O_DIRECTORY)
+    outside = os.open(D + "/outside", os.O_RDONLY | os.O_DIRECTORY)
+    out = []
+    for fn in (lambda: os.link("a.txt", "hard2", src_dir_fd=inside, dst_dir_fd=outside),
+               lambda: os.rename("o.txt", "moved-in", src_dir_fd=outside, dst_dir_fd=inside),
+               lambda: os.rename("a.txt", "moved-out", src_dir_fd=inside, dst_dir_fd=outside)):
+        try:
+            fn()
+            out.append("done")
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    os.close(inside)
+    os.close(outside)
+    return out
+
+
+show("link and rename between dirfds of two file systems", cross_dirfd_link)
 show("statvfs same fs as source", lambda: os.statvfs(M).f_fsid == os.statvfs(D + "/src").f_fsid)

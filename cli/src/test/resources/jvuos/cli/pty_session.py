@@ -2,6 +2,9 @@
 
 usage: python3 pty_session.py inside CMD [ARGS...]
            CMD runs `bash --norc --noprofile -i`: job control inside that shell
+       python3 pty_session.py mounted CMD [ARGS...]
+           the same shell with $MOUNT and $UMOUNT (a bind mount and its undoing): a job
+           stopped before the mount, a cwd inside it, Ctrl-C there
        python3 pty_session.py outer PREFIX [ARGS...]
            a plain interactive bash runs `PREFIX... sleep 30` and the like as its jobs:
            job control of the command as a whole (PREFIX `env` gives the native behaviour)
@@ -94,6 +97,25 @@ def stop_with_ctrl_z(s):
     s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
 
 
+def start_stopped(s, command):
+    """Starts a foreground job and stops it with Ctrl-Z."""
+    s.line(command)
+    time.sleep(0.5)
+    stop_with_ctrl_z(s)
+
+
+def interrupt_foreground(s, command, promptly=False):
+    """Ctrl-C ends a foreground job, not the shell or the hypervisor; the shell reports 130."""
+    s.line(command)
+    time.sleep(0.5)
+    started = time.monotonic()
+    s.send("\x03")
+    s.expect(re.escape(PROMPT))
+    if promptly and time.monotonic() - started > 5:
+        fail(f"Ctrl-C did not interrupt {command} promptly", s)
+    s.command("echo status=$?", r"status=130")
+
+
 def foreground_then_ctrl_c(s, job):
     """fg brings the stopped job back; Ctrl-C ends it and the shell reports 130."""
     s.line("fg")
@@ -131,20 +153,10 @@ def inside(argv):
     s.send("l\r")
     s.expect(r"\r\nhello\r\n[\s\S]*?" + re.escape(PROMPT))
 
-    # Ctrl-C interrupts the foreground job, not the shell or the hypervisor.
-    s.line("sleep 30")
-    time.sleep(0.5)
-    started = time.monotonic()
-    s.send("\x03")
-    s.expect(re.escape(PROMPT))
-    if time.monotonic() - started > 5:
-        fail("Ctrl-C did not interrupt sleep promptly", s)
-    s.command("echo status=$?", r"status=130")
+    interrupt_foreground(s, "sleep 30", promptly=True)
 
     # Ctrl-Z stops the foreground job; jobs, bg and fg work.
-    s.line("sleep 30")
-    time.sleep(0.5)
-    stop_with_ctrl_z(s)
+    start_stopped(s, "sleep 30")
     s.command("jobs", r"\[1\]\+\s+Stopped\s+sleep 30")
     s.command("bg", r"\[1\]\+ sleep 30 &")
     s.command("jobs", r"\[1\]\+\s+Running\s+sleep 30 &")
@@ -164,6 +176,26 @@ def inside(argv):
     status = s.wait_exit()
     if status != 7:
         fail(f"exit status {status}, expected 7", s)
+
+
+def mounted(argv):
+    s = Session(argv)
+    s.expect(re.escape(PROMPT))
+    # A job stopped before the mount must come back after it, its process unharmed.
+    start_stopped(s, "sleep 30")
+    s.command("mkdir -p m && $MOUNT /usr/share m && echo mounted", r"\r\nmounted\r\n")
+    s.command("cd m/doc && pwd", r"/m/doc\r\n")
+    s.command("ls -d ../man && cd .. && pwd", r"\.\./man\r\n[^\r\n]*/m\r\n")
+    # A terminal reader whose cwd is in the mount: Ctrl-C ends it, not the shell.
+    interrupt_foreground(s, "cat")
+    # Back where the stopped job started (bash would note its other wd on fg).
+    s.command("cd .. && echo back", r"\r\nback\r\n")
+    foreground_then_ctrl_c(s, "sleep 30")
+    s.command("$UMOUNT m && ls m | wc -l", r"\r\n0\r\n")
+    s.line("exit 3")
+    status = s.wait_exit()
+    if status != 3:
+        fail(f"exit status {status}, expected 3", s)
 
 
 def outer(prefix):
@@ -198,5 +230,5 @@ def outer(prefix):
 
 
 if __name__ == "__main__":
-    {"inside": inside, "outer": outer}[sys.argv[1]](sys.argv[2:])
+    {"inside": inside, "mounted": mounted, "outer": outer}[sys.argv[1]](sys.argv[2:])
     print("OK")

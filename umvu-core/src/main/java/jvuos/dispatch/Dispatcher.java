@@ -24,6 +24,7 @@ import jvuos.tracer.FilterControl;
 import jvuos.tracer.SyscallHandler;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.MountTable;
+import jvuos.vfs.PathNames;
 import jvuos.vfs.PathResolver;
 import jvuos.vfs.Resolution;
 
@@ -71,6 +72,7 @@ public final class Dispatcher implements SyscallHandler {
     private final Map<Integer, Exit> exits = new HashMap<>();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
+    private boolean grown;
 
     /** What to do at the exit stop of a call whose arguments were rewritten or whose result matters. */
     private static final class Exit {
@@ -134,7 +136,10 @@ public final class Dispatcher implements SyscallHandler {
     }
 
     private void firstMount() {
-        filters.traceAlso(mountedSyscalls(), mountedArgRules());
+        if (!grown) {
+            grown = true; // filters stack: a second copy of the same one would only cost time
+            filters.traceAlso(mountedSyscalls(), mountedArgRules());
+        }
     }
 
     @Override
@@ -163,6 +168,9 @@ public final class Dispatcher implements SyscallHandler {
         List<PathArg> args = call.paths();
         Resolution[] resolved = new Resolution[args.size()];
         GuestPaths.Start[] starts = new GuestPaths.Start[args.size()];
+        // Which file system each path is in (null: the host), for rename and link.
+        jvuos.vfs.Mount[] fileSystems = new jvuos.vfs.Mount[args.size()];
+        boolean[] placed = new boolean[args.size()];
         boolean touches = false;
         for (int i = 0; i < args.size(); i++) {
             PathArg arg = args.get(i);
@@ -180,16 +188,21 @@ public final class Dispatcher implements SyscallHandler {
             long flags = flags(stop, arg);
             int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
             if (kernelAlone(task, call, arg, flags, path, dirfd)) {
+                Task.OpenFile dir = task.fds.open.get(dirfd);
+                fileSystems[i] = dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
+                placed[i] = true;
                 continue;
             }
             GuestPaths.Start start = paths.start(tid, task, path, dirfd);
             if (start == null) {
                 return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
             }
-            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags), false,
-                    Integer.MAX_VALUE, task.tgid, tid));
+            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags),
+                    arg.follow() == PathArg.Follow.NAME, false, Integer.MAX_VALUE, task.tgid, tid));
             if (r.failed()) {
-                return skip(stop, -r.errno());
+                // Outside every mount the kernel's own answer is the one to give (its limits,
+                // a path longer than PATH_MAX once made absolute, are not the resolver's).
+                return r.touchesMount() ? skip(stop, -r.errno()) : Resume.RUN;
             }
             if (r.touchesMount()) {
                 int refused = refusal(stop, call, arg, flags, r);
@@ -199,17 +212,19 @@ public final class Dispatcher implements SyscallHandler {
             }
             resolved[i] = r;
             starts[i] = start;
+            fileSystems[i] = r.mount();
+            placed[i] = true;
             touches |= r.touchesMount();
         }
         if (call.has(PathCall.Effect.RENAMES)) {
             tasks.forgetHostCwds();
         }
-        if (touches && resolved.length == 2 && resolved[0] != null && resolved[1] != null
-                && resolved[0].mount() != resolved[1].mount()) {
+        if (args.size() == 2 && placed[0] && placed[1] && fileSystems[0] != fileSystems[1]) {
             return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
         }
         Exit exit = new Exit();
-        if (call.has(PathCall.Effect.OPENS) && resolved[0] != null && !touches
+        if (call.has(PathCall.Effect.OPENS) && args.get(0).follow() == PathArg.Follow.OPEN_FLAGS
+                && resolved[0] != null && !touches
                 && ProcMounts.FILE.matcher(resolved[0].path()).matches() && !serveProcMounts(stop, resolved[0], exit)) {
             return Resume.RUN;
         }
@@ -243,8 +258,10 @@ public final class Dispatcher implements SyscallHandler {
      * the fd's kernel object is the directory the name is in: a host directory, or the host
      * directory a mount's module named when the fd was opened (modules today show host files).
      * It must still be looked at when the fd was opened through a mount and the call writes
-     * (a read-only mount) or opens (the new fd's view path is recorded). This is a directory
-     * walk's fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW), inside or outside a mount.
+     * (a read-only mount) or opens a directory (the new fd's view path is recorded: it may be
+     * the start of later calls). This is a directory walk's fstatat(dirfd, name,
+     * AT_SYMLINK_NOFOLLOW) and an archiver's openat(dirfd, name, O_NOFOLLOW), inside or
+     * outside a mount.
      */
     private boolean kernelAlone(Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
         if (arg.follows(flags) || dirfd == GuestPaths.AT_FDCWD || path.indexOf('/') >= 0 || path.equals("..")
@@ -253,7 +270,17 @@ public final class Dispatcher implements SyscallHandler {
         }
         // Every open through a mount and every dup of such an fd is recorded: an fd without a
         // record is a host directory.
-        return !task.fds.open.containsKey(dirfd) || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS));
+        Task.OpenFile dir = task.fds.open.get(dirfd);
+        if (dir == null || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS))) {
+            return true;
+        }
+        if (arg.writes(flags) || (flags & PathArg.O_DIRECTORY) != 0) {
+            return false;
+        }
+        // Only an fd on a directory is worth recording. (Should the record be stale, the fd is a
+        // host directory, where the kernel is right anyway.)
+        int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
+        return mode < 0 || (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR;
     }
 
     /** The flags a path rule looks at: an argument, or the flags of openat2's struct open_how. */
@@ -346,7 +373,13 @@ public final class Dispatcher implements SyscallHandler {
         PathArg arg = pathCalls.byNumber(stop.nr()).paths().get(0);
         if (!rewrite(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd, exit)) {
             host.close(fd);
+            exit.memoryFile = -1;
             return false;
+        }
+        if ((stop.arg(arg.flagsIndex()) & PathArg.O_NOFOLLOW) != 0) {
+            // /proc/UMVU_PID/fd/N is a link the kernel must follow; the file itself is no link.
+            exit.savedArgs.add(new long[] {arg.flagsIndex(), stop.arg(arg.flagsIndex())});
+            stop.setArg(arg.flagsIndex(), stop.arg(arg.flagsIndex()) & ~PathArg.O_NOFOLLOW);
         }
         return true;
     }
@@ -459,7 +492,10 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onThreadGone(int tid) {
-        exits.remove(tid);
+        Exit exit = exits.remove(tid);
+        if (exit != null && exit.memoryFile >= 0) {
+            host.close(exit.memoryFile);
+        }
         tasks.gone(tid);
     }
 }

@@ -87,12 +87,17 @@ final class ModuleRegistry {
     private Map<String, VuModule> available() {
         if (available == null) {
             available = new LinkedHashMap<>();
-            for (ServiceLoader.Provider<VuModule> p : ServiceLoader.load(VuModule.class, classLoader()).stream().toList()) {
+            // A broken jar (a provider class missing, failing or of the wrong type) costs only itself.
+            java.util.Iterator<VuModule> providers = ServiceLoader.load(VuModule.class, classLoader()).iterator();
+            while (true) {
                 try {
-                    VuModule m = p.get();
+                    if (!providers.hasNext()) {
+                        break;
+                    }
+                    VuModule m = providers.next();
                     available.putIfAbsent(m.name(), m);
-                } catch (ServiceConfigurationError e) {
-                    log.warn("module {} not loaded: {}", p.type().getName(), e.getMessage());
+                } catch (ServiceConfigurationError | LinkageError e) {
+                    log.warn("a module was not loaded: {}", e.getMessage());
                 }
             }
         }

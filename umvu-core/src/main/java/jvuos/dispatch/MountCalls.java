@@ -1,6 +1,7 @@
 package jvuos.dispatch;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import jvuos.ptrace.Errno;
 import jvuos.ptrace.GuestMemory;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.Mount;
+import jvuos.vfs.ModuleCalls;
 import jvuos.vfs.MountTable;
 import jvuos.vfs.PathNames;
 import jvuos.vfs.PathResolver;
@@ -69,7 +71,7 @@ final class MountCalls {
             return -Errno.ENOENT;
         }
         // A mount needs no existing target: missing components are taken as they are written.
-        Resolution point = paths.resolve(new PathResolver.Request(target, start.path(), true, true,
+        Resolution point = paths.resolve(new PathResolver.Request(target, start.path(), true, false, true,
                 Integer.MAX_VALUE, task.tgid, tid));
         if (point.failed()) {
             return -point.errno();
@@ -77,9 +79,11 @@ final class MountCalls {
         int epoch = mounts.nextEpoch();
         try {
             VuModule module = modules.forType(type);
-            MountRequest request = new MountRequest(source, point.path(), type, flags, options,
+            // "-o ro" means what -r means, as mount(8) takes it.
+            long mountFlags = java.util.Arrays.asList(options.split(",")).contains("ro") ? flags | MountRequest.MS_RDONLY : flags;
+            MountRequest request = new MountRequest(source, point.path(), type, mountFlags, options,
                     viewPath -> hostPathBefore(viewPath, epoch, tid, task));
-            MountedFileSystem fs = module.mount(request);
+            MountedFileSystem fs = ModuleCalls.guarded(() -> module.mount(request), module);
             boolean first = mounts.isEmpty();
             mounts.add(new Mount(epoch, point.path(), source, type, options, request.readOnly(), module, fs));
             log.debug("mounted {} on {} type {} ({})", source, point.path(), type, options);
@@ -102,7 +106,8 @@ final class MountCalls {
         if (start == null) {
             throw new VuException(Errno.ENOENT, "no working directory");
         }
-        Resolution r = paths.resolve(new PathResolver.Request(viewPath, start.path(), true, false, epoch, task.tgid, tid));
+        Resolution r = paths.resolve(new PathResolver.Request(viewPath, start.path(), true, false, false, epoch,
+                task.tgid, tid));
         if (r.failed()) {
             throw new VuException(r.errno(), viewPath);
         }
@@ -130,7 +135,7 @@ final class MountCalls {
             return -Errno.ENOENT;
         }
         Resolution r = paths.resolve(new PathResolver.Request(target, start.path(), (flags & UMOUNT_NOFOLLOW) == 0,
-                false, Integer.MAX_VALUE, task.tgid, tid));
+                false, false, Integer.MAX_VALUE, task.tgid, tid));
         if (r.failed()) {
             return -r.errno();
         }
@@ -139,15 +144,27 @@ final class MountCalls {
             return -Errno.EINVAL;
         }
         boolean force = (flags & (MNT_FORCE | MNT_DETACH)) != 0;
-        if (!force && busy(mount)) {
+        boolean detach = (flags & MNT_DETACH) != 0;
+        // Mounts below this one: the kernel says EBUSY; a lazy unmount takes them along.
+        List<Mount> below = mounts.all().stream()
+                .filter(m -> m != mount && m.epoch() > mount.epoch() && PathNames.isWithin(m.point(), mount.point()))
+                .toList();
+        if ((!below.isEmpty() && !detach) || (!force && busy(mount))) {
             return -Errno.EBUSY;
         }
-        try {
-            mount.fs().unmount(force);
-        } catch (VuException e) {
-            return -e.errno();
+        List<Mount> gone = new java.util.ArrayList<>(below);
+        gone.add(mount);
+        for (Mount m : gone) {
+            try {
+                ModuleCalls.guarded(() -> {
+                    m.fs().unmount(force);
+                    return null;
+                }, m.module());
+            } catch (VuException e) {
+                return -e.errno();
+            }
         }
-        mounts.remove(mount);
+        gone.forEach(mounts::remove);
         log.debug("unmounted {}", mount.point());
         return 0;
     }

@@ -37,8 +37,15 @@ final class ProcMounts {
         return out.toString();
     }
 
+    /** "ro" or "rw" (from the flags, as the kernel shows them), then the module's options. */
     private static String options(Mount m) {
-        return (m.readOnly() ? "ro" : "rw") + (m.options().isEmpty() ? "" : "," + escape(m.options()));
+        StringBuilder out = new StringBuilder(m.readOnly() ? "ro" : "rw");
+        for (String option : m.options().split(",")) {
+            if (!option.isEmpty() && !option.equals("ro") && !option.equals("rw")) {
+                out.append(',').append(escape(option));
+            }
+        }
+        return out.toString();
     }
 
     /** The kernel's octal escapes for the characters that would break the line's fields. */

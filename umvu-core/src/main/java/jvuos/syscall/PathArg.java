@@ -18,18 +18,22 @@ public record PathArg(int index, int dirfdIndex, Follow follow, int flagsIndex, 
     public static final long O_CREAT = 0100;
     public static final long O_EXCL = 0200;
     public static final long O_TRUNC = 01000;
+    public static final long O_DIRECTORY = 0200000;
     public static final long O_NOFOLLOW = 0400000;
 
     /** How the last component is treated when it is a symlink. */
     public enum Follow {
-        FOLLOW, NOFOLLOW, AT_NOFOLLOW_FLAG, AT_FOLLOW_FLAG, OPEN_FLAGS, OPEN_HOW
+        FOLLOW, NOFOLLOW,
+        /** The call acts on the name itself (creates or removes it): never followed, even with a trailing slash. */
+        NAME,
+        AT_NOFOLLOW_FLAG, AT_FOLLOW_FLAG, OPEN_FLAGS, OPEN_HOW
     }
 
     /** Whether the last component is followed, given the value of the flags argument (or open_how's flags). */
     public boolean follows(long flags) {
         return switch (follow) {
             case FOLLOW -> true;
-            case NOFOLLOW -> false;
+            case NOFOLLOW, NAME -> false;
             case AT_NOFOLLOW_FLAG -> (flags & AT_SYMLINK_NOFOLLOW) == 0;
             case AT_FOLLOW_FLAG -> (flags & AT_SYMLINK_FOLLOW) != 0;
             case OPEN_FLAGS, OPEN_HOW -> (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);

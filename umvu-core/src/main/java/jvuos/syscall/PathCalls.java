@@ -59,6 +59,7 @@ public final class PathCalls {
         PathArg.Follow follow = switch (f.charAt(0)) {
             case 'f' -> PathArg.Follow.FOLLOW;
             case 'n' -> PathArg.Follow.NOFOLLOW;
+            case 'N' -> PathArg.Follow.NAME;
             case 'a' -> PathArg.Follow.AT_NOFOLLOW_FLAG;
             case 'F' -> PathArg.Follow.AT_FOLLOW_FLAG;
             case 'o' -> PathArg.Follow.OPEN_FLAGS;
@@ -67,7 +68,7 @@ public final class PathCalls {
         };
         int flagsIndex = f.length() > 1 ? Integer.parseInt(f.substring(1)) : -1;
         ArgKind flagsKind = switch (follow) {
-            case FOLLOW, NOFOLLOW -> null;
+            case FOLLOW, NOFOLLOW, NAME -> null;
             case AT_NOFOLLOW_FLAG, AT_FOLLOW_FLAG -> ArgKind.AT_FLAGS;
             case OPEN_FLAGS -> ArgKind.OPEN_FLAGS;
             case OPEN_HOW -> ArgKind.PTR;

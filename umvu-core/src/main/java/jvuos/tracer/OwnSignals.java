@@ -33,6 +33,29 @@ final class OwnSignals {
     private static final long SIG_IGN = 1;
     private static final String[] FORWARDED = {"TERM", "HUP"};
 
+    /**
+     * True when thread {@code tid} has an unblocked signal pending (its own or its process's),
+     * read from /proc: such a signal, not the tracer, explains an EINTR.
+     */
+    static boolean signalPending(int tid) {
+        long pending = 0;
+        long blocked = 0;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                String[] kv = line.split(":\\s*", 2);
+                switch (kv[0]) {
+                    case "SigPnd", "ShdPnd" -> pending |= Long.parseUnsignedLong(kv[1].trim(), 16);
+                    case "SigBlk" -> blocked = Long.parseUnsignedLong(kv[1].trim(), 16);
+                    default -> {
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return true; // cannot tell: leave the EINTR as it is
+        }
+        return (pending & ~blocked) != 0;
+    }
+
     private OwnSignals() {
     }
 

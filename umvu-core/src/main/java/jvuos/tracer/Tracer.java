@@ -38,6 +38,7 @@ public final class Tracer implements FilterControl {
     private static final Logger log = LoggerFactory.getLogger("jvuos.tracer");
     private static final int SYS_CLONE = 56;
     private static final int SYS_CLONE3 = 435;
+    private static final int SYS_VFORK = 58;
     private static final long CLONE_VM = 0x100;
     private static final long CLONE_VFORK = 0x4000;
     static final long CLONE_THREAD = 0x10000;
@@ -209,7 +210,8 @@ public final class Tracer implements FilterControl {
      */
     private void restartInterruptedCall(Tracee t) throws PtraceException {
         ptrace.getRegs(t.tid, registers);
-        if (registers.get(Registers.ORIG_RAX) >= 0 && registers.get(Registers.RAX) == -Errno.EINTR) {
+        if (registers.get(Registers.ORIG_RAX) >= 0 && registers.get(Registers.RAX) == -Errno.EINTR
+                && !OwnSignals.signalPending(t.tid)) {
             registers.set(Registers.RAX, registers.get(Registers.ORIG_RAX));
             registers.set(Registers.RIP, registers.get(Registers.RIP) - FilterInjection.SYSCALL_INSTRUCTION_LENGTH);
             ptrace.setRegs(t.tid, registers);
@@ -221,6 +223,10 @@ public final class Tracer implements FilterControl {
         int childTid = (int) ptrace.eventMessage(parent.tid);
         long flags = cloneFlags(parent.tid, event);
         GuestProcess process = (flags & CLONE_THREAD) != 0 ? parent.process : parent.process.forked();
+        if (parent.interrupted && !process.legacy && grownFilter != null) {
+            // The parent was inside this fork when the filter grew: the child may have the old one.
+            process.needsFilter = true;
+        }
         log.debug("{} new child {} (flags {})", parent.tid, childTid, Long.toHexString(flags));
         handler.onClone(parent.tid, childTid, flags);
         Tracee child = tracees.get(childTid);
@@ -238,15 +244,16 @@ public final class Tracer implements FilterControl {
         resume(parent, 0);
     }
 
+    /**
+     * The flags of the call that made the child, from the parent's registers: the event alone
+     * does not say (a clone with SIGCHLD as its exit signal is reported as a fork).
+     */
     private long cloneFlags(int tid, int event) throws PtraceException {
-        if (event == Ptrace.EVENT_FORK) {
-            return 0;
-        }
-        if (event == Ptrace.EVENT_VFORK) {
-            return CLONE_VM | CLONE_VFORK;
-        }
         ptrace.getRegs(tid, registers);
         long nr = registers.get(Registers.ORIG_RAX);
+        if (nr == SYS_VFORK || (nr != SYS_CLONE && nr != SYS_CLONE3 && event == Ptrace.EVENT_VFORK)) {
+            return CLONE_VM | CLONE_VFORK;
+        }
         if (nr == SYS_CLONE3) {
             byte[] flags = new byte[8];
             memory.read(tid, registers.get(Registers.RDI), flags, 8);
@@ -261,6 +268,11 @@ public final class Tracer implements FilterControl {
         switch (info.op()) {
             case SyscallInfo.OP_ENTRY -> {
                 if (process.needsFilter && !process.legacy) {
+                    if (info.arch() != SyscallInfo.ARCH_X86_64) {
+                        // An int 0x80 call: its registers mean other things; wait for a native one.
+                        resume(t, 0);
+                        return;
+                    }
                     if (process.injecting == null) {
                         process.injecting = t;
                         t.injection = FilterInjection.start(ptrace, memory, t.tid, info, grownFilter);
@@ -278,7 +290,8 @@ public final class Tracer implements FilterControl {
                 // filter; resuming it lets that filter judge this very call.
             }
             case SyscallInfo.OP_SECCOMP -> {
-                if (t.injection == null) {
+                // (A legacy process had this call dispatched at its entry stop already.)
+                if (t.injection == null && !process.legacy) {
                     dispatch(t, false);
                 }
             }
@@ -341,8 +354,8 @@ public final class Tracer implements FilterControl {
         process.waiting.clear();
         for (Tracee w : waiting) {
             w.parked = false;
-            if (!tracees.containsKey(w.tid)) {
-                continue;
+            if (tracees.get(w.tid) != w) {
+                continue; // gone, or replaced by an exec
             }
             if (process.legacy) {
                 ptrace.syscallInfo(w.tid, info);
@@ -359,6 +372,14 @@ public final class Tracer implements FilterControl {
         if (formerTid != pid) {
             Tracee former = tracees.remove(formerTid);
             if (former != null) {
+                // The old leader is gone without a report of its own: whatever it was doing for
+                // its process (installing the filter, waiting for it) ends here.
+                GuestProcess process = t.process;
+                process.waiting.remove(t);
+                if (process.injecting == t) {
+                    process.injecting = null;
+                    releaseWaiting(process);
+                }
                 former.tid = pid;
                 tracees.put(pid, former);
                 t = former;

@@ -17,6 +17,6 @@ public record Mount(int epoch, String point, String source, String type, String 
 
     /** The host file behind a canonical path at or below {@link #point}. */
     public String hostPath(String path) throws VuException {
-        return fs.hostPath(PathNames.relative(path, point));
+        return ModuleCalls.guarded(() -> fs.hostPath(PathNames.relative(path, point)), module);
     }
 }

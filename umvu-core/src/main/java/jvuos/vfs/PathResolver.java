@@ -33,8 +33,8 @@ public final class PathResolver {
     }
 
     /** What a resolution needs to know about the calling thread and the call. */
-    public record Request(String path, String start, boolean followFinal, boolean allowMissing, int epoch,
-            int tgid, int tid) {
+    public record Request(String path, String start, boolean followFinal, boolean nameOnly, boolean allowMissing,
+            int epoch, int tgid, int tid) {
     }
 
     /**
@@ -43,7 +43,7 @@ public final class PathResolver {
      * @param followFinal follow a symlink in the last component
      */
     public Resolution resolve(String path, String start, boolean followFinal, int tgid, int tid) {
-        return resolve(new Request(path, start, followFinal, false, Integer.MAX_VALUE, tgid, tid));
+        return resolve(new Request(path, start, followFinal, false, false, Integer.MAX_VALUE, tgid, tid));
     }
 
     public Resolution resolve(Request request) {
@@ -51,7 +51,7 @@ public final class PathResolver {
             Resolution fast = lexical(request);
             return fast != null ? fast : walk(request);
         } catch (VuException e) {
-            return Resolution.failed(e.errno());
+            return Resolution.failed(e.errno(), true);
         }
     }
 
@@ -79,7 +79,8 @@ public final class PathResolver {
             }
             cur = PathNames.child(cur, part);
             runLength++;
-            if (parts.isEmpty() && runLength == 1 && !request.followFinal() && !PathNames.endsAsDirectory(path)) {
+            if (parts.isEmpty() && runLength == 1 && !request.followFinal()
+                    && (request.nameOnly() || !PathNames.endsAsDirectory(path))) {
                 // One name in a canonical directory, not followed: no symlink can be in the
                 // way, so there is nothing to ask the host (the common fstatat(dirfd, name,
                 // AT_SYMLINK_NOFOLLOW) of a directory walk).
@@ -95,13 +96,14 @@ public final class PathResolver {
                 if (m != null && m.point().equals(cur)) {
                     continue; // a mount root is a directory of the view, whatever the host has there
                 }
-                boolean follow = !last || request.followFinal() || PathNames.endsAsDirectory(path);
+                boolean follow = !last || request.followFinal()
+                        || (!request.nameOnly() && PathNames.endsAsDirectory(path));
                 int r = host.checkNoSymlinks(hostOf(cur, m), follow, !last);
                 if (r == -Errno.ELOOP) {
                     return null;
                 }
                 if (r < 0 && !last && !request.allowMissing()) {
-                    return Resolution.failed(-r);
+                    return Resolution.failed(-r, touches);
                 }
             }
         }
@@ -116,7 +118,9 @@ public final class PathResolver {
         boolean absolute = path.startsWith("/");
         String cur = absolute ? "/" : request.start();
         boolean touches = !absolute && mounts.owner(cur, request.epoch()) != null;
-        boolean mustBeDirectory = PathNames.endsAsDirectory(path);
+        // A trailing slash makes the kernel follow a final symlink, except for a call that
+        // creates or removes the name (it then fails on the name, ENOTDIR or EEXIST).
+        boolean mustBeDirectory = PathNames.endsAsDirectory(path) && !request.nameOnly();
         Deque<String> parts = PathNames.components(path);
         int links = 0;
         while (!parts.isEmpty()) {
@@ -153,7 +157,7 @@ public final class PathResolver {
                     cur = next;
                     continue;
                 }
-                return Resolution.failed(-mode);
+                return Resolution.failed(-mode, touches);
             }
             if ((mode & HostFiles.S_IFMT) == HostFiles.S_IFLNK) {
                 if (m == null && MAGIC_LINK.matcher(next).matches()) {
@@ -164,14 +168,14 @@ public final class PathResolver {
                     break;
                 }
                 if (++links > MAX_SYMLINKS) {
-                    return Resolution.failed(Errno.ELOOP);
+                    return Resolution.failed(Errno.ELOOP, touches);
                 }
                 String target = host.readlink(hostNext);
                 if (target == null) {
-                    return Resolution.failed(host.lastErrno());
+                    return Resolution.failed(host.lastErrno(), touches);
                 }
                 if (target.isEmpty()) {
-                    return Resolution.failed(Errno.ENOENT);
+                    return Resolution.failed(Errno.ENOENT, touches);
                 }
                 Deque<String> targetParts = PathNames.components(target);
                 while (!targetParts.isEmpty()) {
@@ -183,7 +187,7 @@ public final class PathResolver {
                 continue;
             }
             if ((!last || mustBeDirectory) && (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
-                return Resolution.failed(Errno.ENOTDIR);
+                return Resolution.failed(Errno.ENOTDIR, touches);
             }
             cur = next;
         }

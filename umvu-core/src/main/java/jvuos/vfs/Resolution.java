@@ -18,8 +18,8 @@ package jvuos.vfs;
  */
 public record Resolution(int errno, String path, Mount mount, String hostPath, boolean touchesMount, boolean plain,
         boolean viaSymlink) {
-    static Resolution failed(int errno) {
-        return new Resolution(errno, null, null, null, false, false, false);
+    static Resolution failed(int errno, boolean touchesMount) {
+        return new Resolution(errno, null, null, null, touchesMount, false, false);
     }
 
     public boolean failed() {

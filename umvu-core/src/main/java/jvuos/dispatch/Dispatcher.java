@@ -224,8 +224,8 @@ public final class Dispatcher implements SyscallHandler {
         }
         Exit exit = new Exit();
         if (call.has(PathCall.Effect.OPENS) && args.get(0).follow() == PathArg.Follow.OPEN_FLAGS
-                && resolved[0] != null && !touches
-                && ProcMounts.FILE.matcher(resolved[0].path()).matches() && !serveProcMounts(stop, resolved[0], exit)) {
+                && resolved[0] != null && !touches && ProcMounts.isMountsFile(resolved[0].path())
+                && !serveProcMounts(stop, resolved[0], exit)) {
             return Resume.RUN;
         }
         if (call.has(PathCall.Effect.CHDIR) && resolved[0] != null) {

@@ -7,11 +7,17 @@ import jvuos.vfs.MountTable;
 
 /** The view's mounts as the lines of /proc/PID/mounts and /proc/PID/mountinfo. */
 final class ProcMounts {
-    static final Pattern FILE = Pattern.compile("/proc/\\d+(/task/\\d+)?/(mounts|mountinfo)");
+    private static final Pattern FILE = Pattern.compile("/proc/\\d+(/task/\\d+)?/(mounts|mountinfo)");
     /** mountinfo ids of virtual mounts: far above the kernel's, so they never collide. */
     private static final int ID_BASE = 1_000_000;
 
     private ProcMounts() {
+    }
+
+    /** True for /proc/PID/mounts, /proc/PID/mountinfo and their /proc/PID/task/TID/ forms. */
+    static boolean isMountsFile(String path) {
+        // Every open outside a mount asks: the cheap tests first.
+        return path.startsWith("/proc/") && path.contains("/mount") && FILE.matcher(path).matches();
     }
 
     /** Lines in /proc/mounts format: "source target type options 0 0". */

@@ -160,7 +160,7 @@ public final class PathResolver {
                 return Resolution.failed(-mode, touches);
             }
             if ((mode & HostFiles.S_IFMT) == HostFiles.S_IFLNK) {
-                if (m == null && MAGIC_LINK.matcher(next).matches()) {
+                if (m == null && next.startsWith("/proc/") && MAGIC_LINK.matcher(next).matches()) {
                     // The kernel jumps to the object itself (a pipe, a deleted file): leave the
                     // rest of the path to it.
                     String rest = String.join("/", parts);

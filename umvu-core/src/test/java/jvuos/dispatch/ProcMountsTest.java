@@ -1,6 +1,7 @@
 package jvuos.dispatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,9 @@ class ProcMountsTest {
                 ProcMounts.mounts(t));
         assertEquals("1000001 25 0:0 / /mnt/a\\040b rw - vufs /src rw\n"
                 + "1000002 1000001 0:0 / /mnt/a\\040b/in ro - vufs /other\\011dir ro,cow\n", ProcMounts.mountinfo(t, 25));
-        assertTrue(ProcMounts.FILE.matcher("/proc/12/task/13/mountinfo").matches());
+        assertTrue(ProcMounts.isMountsFile("/proc/12/task/13/mountinfo"));
+        assertTrue(ProcMounts.isMountsFile("/proc/12/mounts"));
+        assertFalse(ProcMounts.isMountsFile("/proc/12/mountstats"));
+        assertFalse(ProcMounts.isMountsFile("/etc/mounts"));
     }
 }

@@ -27,7 +27,9 @@ ls -d mnt/hidden 2>&1
 echo "== cat"
 cat mnt/a.txt mnt/rel mnt/sub/b mnt/abs-in/b outside/into-mnt mnt/out/o.txt
 echo "== cd"
-cd mnt/sub && pwd && /bin/pwd && cat ../a.txt && cd .. && pwd && ls && cd .. && pwd
+cd mnt/sub && pwd && /bin/pwd && readlink /proc/self/cwd && cat ../a.txt && cd .. && pwd && ls && cd .. && pwd
+python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); print(os.readlink(f"/proc/self/fd/{fd}"), os.readlink(f"/proc/{os.getpid()}/task/{os.getpid()}/fd/{fd}"))' mnt/sub/b
+(cd mnt/sub && ls -l /proc/self/cwd | sed 's/.* -> //')
 cd "$D"
 echo "== python"
 python3 "$EDGES" "$D"

@@ -228,6 +228,12 @@ public final class Dispatcher implements SyscallHandler {
                 && !serveProcMounts(stop, resolved[0], exit)) {
             return Resume.RUN;
         }
+        if (call.has(PathCall.Effect.READSLINK) && resolved[0] != null && !touches) {
+            String viewPath = ProcLinks.viewTarget(resolved[0].path(), tasks, host);
+            if (viewPath != null) {
+                return answerReadlink(stop, args.get(0), viewPath);
+            }
+        }
         if (call.has(PathCall.Effect.CHDIR) && resolved[0] != null) {
             exit.newCwd = new GuestPaths.Start(resolved[0].path(), resolved[0].canonicalHostPath());
         }
@@ -394,6 +400,21 @@ public final class Dispatcher implements SyscallHandler {
             id = id * 10 + (b - '0');
         }
         return id;
+    }
+
+    /** readlink(at) answered with a view path: its bytes, no NUL, cut to the buffer's size. */
+    private static Resume answerReadlink(SyscallStop stop, PathArg arg, String viewPath) {
+        long buffer = stop.arg(arg.index() + 1);
+        long size = stop.arg(arg.index() + 2);
+        if (size <= 0) {
+            return skip(stop, -Errno.EINVAL);
+        }
+        byte[] bytes = HostFiles.bytes(viewPath);
+        int n = (int) Math.min(bytes.length - 1, Math.min(size, Integer.MAX_VALUE));
+        if (stop.memory().write(stop.tid(), buffer, bytes, n) != n) {
+            return skip(stop, -Errno.EFAULT);
+        }
+        return skip(stop, n);
     }
 
     /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */

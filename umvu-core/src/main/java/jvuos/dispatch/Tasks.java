@@ -17,6 +17,11 @@ final class Tasks {
         return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds()));
     }
 
+    /** The thread's state if it is a guest thread, else null. */
+    Task find(int tid) {
+        return byTid.get(tid);
+    }
+
     void cloned(int parentTid, int childTid, long flags) {
         Task parent = get(parentTid);
         int tgid = (flags & CLONE_THREAD) != 0 ? parent.tgid : childTid;

@@ -14,7 +14,9 @@ public record PathCall(Syscall syscall, List<PathArg> paths, Set<Effect> effects
         /** It takes a name away (EBUSY on a mount point). */
         REMOVES,
         /** A directory may move: cached working directories may be stale. */
-        RENAMES
+        RENAMES,
+        /** It reads a symlink into the buffer and size arguments that follow the path. */
+        READSLINK
     }
 
     public PathCall {

@@ -1,0 +1,42 @@
+package jvuos.dispatch;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jvuos.host.HostFiles;
+
+/**
+ * /proc/PID/cwd and /proc/PID/fd/N as the view shows them: the kernel knows only the host
+ * directory or file a mount led to, the view knows the path the guest took.
+ */
+final class ProcLinks {
+    private static final Pattern LINK = Pattern.compile("/proc/(\\d+)(?:/task/(\\d+))?/(cwd|fd/(\\d+))");
+
+    private ProcLinks() {
+    }
+
+    /** The view's target of such a link of a guest thread, or null when the kernel's is right. */
+    static String viewTarget(String path, Tasks tasks, HostFiles host) {
+        if (!path.startsWith("/proc/")) {
+            return null;
+        }
+        Matcher m = LINK.matcher(path);
+        if (!m.matches()) {
+            return null;
+        }
+        int tid = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(1));
+        Task task = tasks.find(tid);
+        if (task == null) {
+            return null;
+        }
+        if (m.group(4) == null) {
+            return task.fs.virtual() ? task.fs.cwd : null;
+        }
+        Task.OpenFile file = task.fds.open.get(Integer.parseInt(m.group(4)));
+        if (file == null || file.path().equals(file.hostPath())) {
+            return null;
+        }
+        // The record counts only while the fd still holds the file it was made for.
+        return file.hostPath().equals(host.readlink(path)) ? file.path() : null;
+    }
+}

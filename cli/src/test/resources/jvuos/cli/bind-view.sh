@@ -31,6 +31,8 @@ cd mnt/sub && pwd && /bin/pwd && readlink /proc/self/cwd && cat ../a.txt && cd .
 python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); print(os.readlink(f"/proc/self/fd/{fd}"), os.readlink(f"/proc/{os.getpid()}/task/{os.getpid()}/fd/{fd}"))' mnt/sub/b
 (cd mnt/sub && ls -l /proc/self/cwd | sed 's/.* -> //')
 cd "$D"
+echo "== cwd renamed away"
+(cd mnt/deep/er && mv "$D/mnt/deep" "$D/mnt/deeper" && echo "$PWD" && /bin/pwd && readlink /proc/self/cwd && ls .. && mv "$D/mnt/deeper" "$D/mnt/deep")
 echo "== python"
 python3 "$EDGES" "$D"
 echo "== find"

@@ -82,6 +82,9 @@ public final class Dispatcher implements SyscallHandler {
         int memoryFile = -1;
         /** For the dup family: the fd duplicated, whose view path the new fd gets. */
         int dupOf = -1;
+        /** A rename in a mount: its old and new names, for the records below them. */
+        Resolution renamedFrom;
+        Resolution renamedTo;
     }
 
     /**
@@ -249,8 +252,12 @@ public final class Dispatcher implements SyscallHandler {
             if (call.has(PathCall.Effect.OPENS)) {
                 exit.opened = resolved[0];
             }
+            if (call.has(PathCall.Effect.RENAMES) && resolved[0] != null && resolved[1] != null) {
+                exit.renamedFrom = resolved[0];
+                exit.renamedTo = resolved[1];
+            }
         }
-        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null) {
+        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null) {
             return Resume.RUN;
         }
         exits.put(tid, exit);
@@ -490,6 +497,10 @@ public final class Dispatcher implements SyscallHandler {
         if (exit.opened != null) {
             task.fds.open.put((int) result,
                     new Task.OpenFile(exit.opened.path(), exit.opened.canonicalHostPath()));
+        }
+        if (exit.renamedFrom != null) {
+            tasks.moved(exit.renamedFrom.path(), exit.renamedTo.path(), exit.renamedFrom.canonicalHostPath(),
+                    exit.renamedTo.canonicalHostPath());
         }
         if (exit.newCwd != null) {
             task.fs.set(exit.newCwd.path(), exit.newCwd.kernelDir());

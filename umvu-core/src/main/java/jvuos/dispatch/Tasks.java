@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
+import jvuos.vfs.PathNames;
+
 /** The dispatcher's view of every guest thread, kept in step with clone, exec and exit. */
 final class Tasks {
     private static final long CLONE_FS = 0x200;
@@ -45,6 +47,22 @@ final class Tasks {
 
     Collection<Task> all() {
         return byTid.values();
+    }
+
+    /**
+     * A rename in a mount succeeded: working directories and fd records at or below the old
+     * name now live below the new one (the kernel follows the inodes; the view's paths follow
+     * here). Host paths move alike.
+     */
+    void moved(String from, String to, String fromHost, String toHost) {
+        for (Task t : byTid.values()) {
+            if (t.fs.virtual() && PathNames.isWithin(t.fs.cwd, from) && PathNames.isWithin(t.fs.cwdHost, fromHost)) {
+                t.fs.set(to + t.fs.cwd.substring(from.length()), toHost + t.fs.cwdHost.substring(fromHost.length()));
+            }
+            t.fds.open.replaceAll((fd, f) -> PathNames.isWithin(f.path(), from) && PathNames.isWithin(f.hostPath(), fromHost)
+                    ? new Task.OpenFile(to + f.path().substring(from.length()), toHost + f.hostPath().substring(fromHost.length()))
+                    : f);
+        }
     }
 
     /** After a rename a cached host cwd may name a moved directory: read it again when needed. */

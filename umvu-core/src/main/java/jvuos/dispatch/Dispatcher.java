@@ -210,6 +210,7 @@ public final class Dispatcher implements SyscallHandler {
             if (r.touchesMount()) {
                 int refused = refusal(stop, call, arg, flags, r);
                 if (refused != 0) {
+                    log.debug("{} {}({}) refused: errno {}", tid, call.syscall().name(), r.path(), refused);
                     return skip(stop, -refused);
                 }
             }
@@ -244,6 +245,7 @@ public final class Dispatcher implements SyscallHandler {
             for (int i = 0; i < args.size(); i++) {
                 Resolution r = resolved[i];
                 if (r != null && r.touchesMount() && !kernelResolvesAlike(r, starts[i])) {
+                    log.debug("{} {}: {} -> {}", tid, call.syscall().name(), r.path(), r.hostPath());
                     if (!rewrite(stop, args.get(i).index(), r.hostPath(), exit)) {
                         return skip(stop, -Errno.EFAULT);
                     }

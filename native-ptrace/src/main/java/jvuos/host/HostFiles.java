@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jvuos.ptrace.DirectCalls;
+import jvuos.ptrace.Errno;
 import jvuos.ptrace.LibC;
 import jvuos.ptrace.Native;
 
@@ -36,7 +37,6 @@ public final class HostFiles {
     private static final int OPEN_HOW_SIZE = 24;
     private static final int MFD_CLOEXEC = 1;
     private static final int LINK_MAX = 4096;
-    private static final int ENAMETOOLONG = 36;
 
     private final LibC libc = Native.libc();
     private final Pointer stat = Memory.allocateDirect(Native.runtime(), STAT_SIZE);
@@ -61,7 +61,7 @@ public final class HostFiles {
     /** st_mode of the file itself (symlinks not followed), or -errno. */
     public int lstatMode(String path) {
         if (!putPath(path)) {
-            return -ENAMETOOLONG;
+            return -Errno.ENAMETOOLONG;
         }
         long r = DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, pathBuffer.address(), stat.address(), AT_SYMLINK_NOFOLLOW);
         return r < 0 ? -DirectCalls.errno() : stat.getInt(ST_MODE_OFFSET);
@@ -83,7 +83,7 @@ public final class HostFiles {
     /** The target of a symlink, or null with {@link #lastErrno()} set. */
     public String readlink(String path) {
         if (!putPath(path)) {
-            lastErrno = ENAMETOOLONG;
+            lastErrno = Errno.ENAMETOOLONG;
             return null;
         }
         long n = DirectCalls.syscall(SYS_READLINKAT, AT_FDCWD, pathBuffer.address(), link.address(), LINK_MAX);
@@ -112,7 +112,7 @@ public final class HostFiles {
         how.putLong(8, 0);
         how.putLong(16, RESOLVE_NO_SYMLINKS);
         if (!putPath(path)) {
-            return -ENAMETOOLONG;
+            return -Errno.ENAMETOOLONG;
         }
         long fd = DirectCalls.syscall(SYS_OPENAT2, AT_FDCWD, pathBuffer.address(), how.address(), OPEN_HOW_SIZE);
         if (fd < 0) {

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
+import jvuos.ptrace.Errno;
 
 /**
  * Calls into module code, which may be a user's jar: whatever it throws becomes an errno for
@@ -12,7 +13,6 @@ import jvuos.module.VuModule;
  */
 public final class ModuleCalls {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
-    private static final int EIO = 5;
 
     /** A call into a module. */
     @FunctionalInterface
@@ -30,7 +30,7 @@ public final class ModuleCalls {
             throw e;
         } catch (RuntimeException | LinkageError e) {
             log.warn("module {} failed: {}", module == null ? "?" : module.name(), e.toString());
-            throw new VuException(EIO, "module failure: " + e);
+            throw new VuException(Errno.EIO, "module failure: " + e);
         }
     }
 }

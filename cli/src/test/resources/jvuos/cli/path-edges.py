@@ -125,6 +125,37 @@ show("cwd", cwd_moves)
 show("chdir into file", lambda: os.chdir(M + "/a.txt"))
 
 
+def proc_links():
+    os.chdir(M + "/sub")
+    out = []
+    for p in ("/proc/self/cwd", "/proc/self/cwd/", "/proc/self/fd/99999999999", "/proc/0123/cwd",
+              f"/proc/{os.getpid()}/task/{os.getpid()}/cwd"):
+        try:
+            out.append(os.readlink(p))
+        except OSError as e:
+            out.append(errno.errorcode[e.errno])
+    os.chdir(D)
+    return out
+
+
+show("proc links", proc_links)
+
+
+def exchange():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    os.makedirs(M + "/x1/in", exist_ok=True)
+    os.makedirs(M + "/x2", exist_ok=True)
+    os.chdir(M + "/x1/in")
+    rc = libc.renameat2(-100, (M + "/x1").encode(), -100, (M + "/x2").encode(), 2)  # RENAME_EXCHANGE
+    out = [rc if rc == 0 else errno.errorcode[ctypes.get_errno()], os.getcwd(), os.readlink("/proc/self/cwd")]
+    os.chdir(D)
+    return out
+
+
+show("cwd through RENAME_EXCHANGE", exchange)
+
+
 def renames():
     out = []
     os.rename(M + "/new.txt", M + "/renamed.txt")

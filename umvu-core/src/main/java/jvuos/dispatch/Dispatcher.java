@@ -50,6 +50,8 @@ public final class Dispatcher implements SyscallHandler {
     private static final int F_DUPFD = 0;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int SYS_GETCWD = 79;
+    private static final int SYS_RENAMEAT2 = 316;
+    private static final long RENAME_EXCHANGE = 2;
     private static final int SYS_FCHDIR = 81;
     private static final int SYS_MOUNT = 165;
     private static final int SYS_UMOUNT2 = 166;
@@ -85,6 +87,7 @@ public final class Dispatcher implements SyscallHandler {
         /** A rename in a mount: its old and new names, for the records below them. */
         Resolution renamedFrom;
         Resolution renamedTo;
+        boolean exchanged;
     }
 
     /**
@@ -191,8 +194,11 @@ public final class Dispatcher implements SyscallHandler {
             long flags = flags(stop, arg);
             int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
             if (kernelAlone(task, call, arg, flags, path, dirfd)) {
-                Task.OpenFile dir = task.fds.open.get(dirfd);
-                fileSystems[i] = dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
+                if (args.size() == 2) {
+                    // rename and link compare file systems: the dirfd's record must still hold
+                    GuestPaths.Start dir = task.fds.open.containsKey(dirfd) ? paths.fd(tid, task, dirfd) : null;
+                    fileSystems[i] = dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
+                }
                 placed[i] = true;
                 continue;
             }
@@ -232,7 +238,8 @@ public final class Dispatcher implements SyscallHandler {
                 && !serveProcMounts(stop, resolved[0], exit)) {
             return Resume.RUN;
         }
-        if (call.has(PathCall.Effect.READSLINK) && resolved[0] != null && !touches) {
+        if (call.has(PathCall.Effect.READSLINK) && resolved[0] != null && !touches
+                && !PathNames.endsAsDirectory(stop.memory().readPath(tid, stop.arg(args.get(0).index())))) {
             String viewPath = ProcLinks.viewTarget(resolved[0].path(), tasks, host);
             if (viewPath != null) {
                 return answerReadlink(stop, args.get(0), viewPath);
@@ -257,6 +264,7 @@ public final class Dispatcher implements SyscallHandler {
             if (call.has(PathCall.Effect.RENAMES) && resolved[0] != null && resolved[1] != null) {
                 exit.renamedFrom = resolved[0];
                 exit.renamedTo = resolved[1];
+                exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & RENAME_EXCHANGE) != 0;
             }
         }
         if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null) {
@@ -414,12 +422,12 @@ public final class Dispatcher implements SyscallHandler {
     /** readlink(at) answered with a view path: its bytes, no NUL, cut to the buffer's size. */
     private static Resume answerReadlink(SyscallStop stop, PathArg arg, String viewPath) {
         long buffer = stop.arg(arg.index() + 1);
-        long size = stop.arg(arg.index() + 2);
+        int size = (int) stop.arg(arg.index() + 2); // the kernel's bufsiz is an int
         if (size <= 0) {
             return skip(stop, -Errno.EINVAL);
         }
         byte[] bytes = HostFiles.bytes(viewPath);
-        int n = (int) Math.min(bytes.length - 1, Math.min(size, Integer.MAX_VALUE));
+        int n = Math.min(bytes.length - 1, size);
         if (stop.memory().write(stop.tid(), buffer, bytes, n) != n) {
             return skip(stop, -Errno.EFAULT);
         }
@@ -502,7 +510,7 @@ public final class Dispatcher implements SyscallHandler {
         }
         if (exit.renamedFrom != null) {
             tasks.moved(exit.renamedFrom.path(), exit.renamedTo.path(), exit.renamedFrom.canonicalHostPath(),
-                    exit.renamedTo.canonicalHostPath());
+                    exit.renamedTo.canonicalHostPath(), exit.exchanged);
         }
         if (exit.newCwd != null) {
             task.fs.set(exit.newCwd.path(), exit.newCwd.kernelDir());

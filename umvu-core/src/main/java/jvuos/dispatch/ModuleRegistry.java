@@ -96,7 +96,7 @@ final class ModuleRegistry {
                     }
                     VuModule m = providers.next();
                     available.putIfAbsent(m.name(), m);
-                } catch (ServiceConfigurationError | LinkageError e) {
+                } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
                     log.warn("a module was not loaded: {}", e.getMessage());
                 }
             }

@@ -158,7 +158,7 @@ final class MountCalls {
             try {
                 ModuleCalls.guarded(() -> {
                     m.fs().unmount(force);
-                    return null;
+                    return Boolean.TRUE;
                 }, m.module());
             } catch (VuException e) {
                 return -e.errno();
@@ -207,7 +207,7 @@ final class MountCalls {
         if (name == null) {
             return -stop.memory().lastErrno();
         }
-        boolean inUse = mounts.all().stream().anyMatch(m -> m.module().name().equals(name));
+        boolean inUse = mounts.all().stream().anyMatch(m -> ModuleCalls.nameOf(m.module()).equals(name));
         try {
             modules.remove(name, inUse);
             return 0;
@@ -220,7 +220,13 @@ final class MountCalls {
     long lsmod(SyscallStop stop) {
         StringBuilder text = new StringBuilder();
         for (VuModule m : modules.loaded()) {
-            text.append(m.name()).append(": ").append(m.description()).append('\n');
+            String description;
+            try {
+                description = m.description();
+            } catch (RuntimeException e) {
+                description = "(description failed: " + e + ")";
+            }
+            text.append(ModuleCalls.nameOf(m)).append(": ").append(description).append('\n');
         }
         return copyOut(stop, text.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -10,7 +10,9 @@ import jvuos.host.HostFiles;
  * directory or file a mount led to, the view knows the path the guest took.
  */
 final class ProcLinks {
-    private static final Pattern LINK = Pattern.compile("/proc/(\\d+)(?:/task/(\\d+))?/(cwd|fd/(\\d+))");
+    /** Ids as the kernel writes them: no leading zeros, within an int. */
+    private static final Pattern LINK =
+            Pattern.compile("/proc/([1-9]\\d{0,8})(?:/task/([1-9]\\d{0,8}))?/(cwd|fd/(0|[1-9]\\d{0,8}))");
 
     private ProcLinks() {
     }

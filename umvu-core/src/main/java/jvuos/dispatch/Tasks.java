@@ -52,17 +52,27 @@ final class Tasks {
     /**
      * A rename in a mount succeeded: working directories and fd records at or below the old
      * name now live below the new one (the kernel follows the inodes; the view's paths follow
-     * here). Host paths move alike.
+     * here). Host paths move alike. With {@code exchange} (RENAME_EXCHANGE) the two trade places.
      */
-    void moved(String from, String to, String fromHost, String toHost) {
+    void moved(String from, String to, String fromHost, String toHost, boolean exchange) {
         for (Task t : byTid.values()) {
-            if (t.fs.virtual() && PathNames.isWithin(t.fs.cwd, from) && PathNames.isWithin(t.fs.cwdHost, fromHost)) {
-                t.fs.set(to + t.fs.cwd.substring(from.length()), toHost + t.fs.cwdHost.substring(fromHost.length()));
+            if (t.fs.virtual()) {
+                Task.OpenFile cwd = movedFile(new Task.OpenFile(t.fs.cwd, t.fs.cwdHost), from, to, fromHost, toHost, exchange);
+                t.fs.set(cwd.path(), cwd.hostPath());
             }
-            t.fds.open.replaceAll((fd, f) -> PathNames.isWithin(f.path(), from) && PathNames.isWithin(f.hostPath(), fromHost)
-                    ? new Task.OpenFile(to + f.path().substring(from.length()), toHost + f.hostPath().substring(fromHost.length()))
-                    : f);
+            t.fds.open.replaceAll((fd, f) -> movedFile(f, from, to, fromHost, toHost, exchange));
         }
+    }
+
+    private static Task.OpenFile movedFile(Task.OpenFile f, String from, String to, String fromHost, String toHost,
+            boolean exchange) {
+        if (PathNames.isWithin(f.path(), from) && PathNames.isWithin(f.hostPath(), fromHost)) {
+            return new Task.OpenFile(to + f.path().substring(from.length()), toHost + f.hostPath().substring(fromHost.length()));
+        }
+        if (exchange && PathNames.isWithin(f.path(), to) && PathNames.isWithin(f.hostPath(), toHost)) {
+            return new Task.OpenFile(from + f.path().substring(to.length()), fromHost + f.hostPath().substring(toHost.length()));
+        }
+        return f;
     }
 
     /** After a rename a cached host cwd may name a moved directory: read it again when needed. */

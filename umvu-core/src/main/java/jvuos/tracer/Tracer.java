@@ -223,7 +223,7 @@ public final class Tracer implements FilterControl {
         int childTid = (int) ptrace.eventMessage(parent.tid);
         long flags = cloneFlags(parent.tid, event);
         GuestProcess process = (flags & CLONE_THREAD) != 0 ? parent.process : parent.process.forked();
-        if (parent.interrupted && !process.legacy && grownFilter != null) {
+        if (parent.interrupted && (flags & CLONE_THREAD) == 0 && !process.legacy && grownFilter != null) {
             // The parent was inside this fork when the filter grew: the child may have the old one.
             process.needsFilter = true;
         }

@@ -23,13 +23,27 @@ public final class ModuleCalls {
     private ModuleCalls() {
     }
 
+    /** A module's name, even from a module whose name() fails. */
+    public static String nameOf(VuModule module) {
+        try {
+            return module == null ? "?" : String.valueOf(module.name());
+        } catch (RuntimeException e) {
+            return module.getClass().getName();
+        }
+    }
+
+    /** The call's result; a failure, or no result (null), is EIO. */
     public static <T> T guarded(ModuleCall<T> call, VuModule module) throws VuException {
         try {
-            return call.call();
+            T result = call.call();
+            if (result == null) {
+                throw new IllegalStateException("a module answered null");
+            }
+            return result;
         } catch (VuException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
-            log.warn("module {} failed: {}", module == null ? "?" : module.name(), e.toString());
+            log.warn("module {} failed: {}", nameOf(module), e.toString());
             throw new VuException(Errno.EIO, "module failure: " + e);
         }
     }

@@ -255,4 +255,16 @@ def cross_dirfd_link():
 
 
 show("link and rename between dirfds of two file systems", cross_dirfd_link)
+
+
+def empty_path_link():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(M + "/sub/b", os.O_RDONLY)
+    rc = libc.linkat(fd, b"", -100, (D + "/outside/by-fd").encode(), 0x1000)  # AT_EMPTY_PATH
+    os.close(fd)
+    return rc if rc == 0 else errno.errorcode[ctypes.get_errno()]
+
+
+show("linkat AT_EMPTY_PATH from a file in the mount to outside", empty_path_link)
 show("statvfs same fs as source", lambda: os.statvfs(M).f_fsid == os.statvfs(D + "/src").f_fsid)

@@ -5,6 +5,7 @@ import jnr.ffi.Pointer;
 
 /** A reusable struct user_regs_struct (x86_64) for PTRACE_GETREGS / PTRACE_SETREGS. */
 public final class Registers {
+    public static final int RBX = 40;
     public static final int R10 = 56;
     public static final int R9 = 64;
     public static final int R8 = 72;

@@ -188,18 +188,15 @@ public final class Dispatcher implements SyscallHandler {
             if (path == null) {
                 return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
             }
-            if (path.isEmpty()) {
-                continue; // AT_EMPTY_PATH (the dirfd itself) or ENOENT: the kernel's answer
-            }
             long flags = flags(stop, arg);
             int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
-            if (kernelAlone(task, call, arg, flags, path, dirfd)) {
-                if (args.size() == 2) {
-                    // rename and link compare file systems: the dirfd's record must still hold
-                    GuestPaths.Start dir = task.fds.open.containsKey(dirfd) ? paths.fd(tid, task, dirfd) : null;
-                    fileSystems[i] = dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
+            if (path.isEmpty() || kernelAlone(task, call, arg, flags, path, dirfd)) {
+                // AT_EMPTY_PATH (the dirfd itself), ENOENT (the kernel's answer), or a name the
+                // kernel finds alike. rename and link still compare file systems.
+                if (args.size() == 2 && (!path.isEmpty() || arg.emptyPathAllowed(flags))) {
+                    fileSystems[i] = fileSystemOf(tid, task, dirfd);
+                    placed[i] = true;
                 }
-                placed[i] = true;
                 continue;
             }
             GuestPaths.Start start = paths.start(tid, task, path, dirfd);
@@ -304,6 +301,12 @@ public final class Dispatcher implements SyscallHandler {
         // host directory, where the kernel is right anyway.)
         int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
         return mode < 0 || (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR;
+    }
+
+    /** The file system a directory fd is in (null: the host), by its record if that still holds. */
+    private jvuos.vfs.Mount fileSystemOf(int tid, Task task, int dirfd) {
+        GuestPaths.Start dir = task.fds.open.containsKey(dirfd) ? paths.fd(tid, task, dirfd) : null;
+        return dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
     }
 
     /** The flags a path rule looks at: an argument, or the flags of openat2's struct open_how. */

@@ -39,6 +39,8 @@ public final class Tracer implements FilterControl {
     private static final int SYS_CLONE = 56;
     private static final int SYS_CLONE3 = 435;
     private static final int SYS_VFORK = 58;
+    private static final int I386_CLONE = 120;
+    private static final long X32_SYSCALL_BIT = 0x40000000;
     private static final long CLONE_VM = 0x100;
     private static final long CLONE_VFORK = 0x4000;
     static final long CLONE_THREAD = 0x10000;
@@ -250,16 +252,38 @@ public final class Tracer implements FilterControl {
      */
     private long cloneFlags(int tid, int event) throws PtraceException {
         ptrace.getRegs(tid, registers);
+        ptrace.syscallInfo(tid, info);
         long nr = registers.get(Registers.ORIG_RAX);
+        if (info.arch() != SyscallInfo.ARCH_X86_64) {
+            return i386CloneFlags(tid, nr, event);
+        }
+        nr &= ~X32_SYSCALL_BIT; // x32 calls share these numbers
         if (nr == SYS_VFORK || (nr != SYS_CLONE && nr != SYS_CLONE3 && event == Ptrace.EVENT_VFORK)) {
             return CLONE_VM | CLONE_VFORK;
         }
         if (nr == SYS_CLONE3) {
-            byte[] flags = new byte[8];
-            memory.read(tid, registers.get(Registers.RDI), flags, 8);
-            return java.nio.ByteBuffer.wrap(flags).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            return readClone3Flags(tid, registers.get(Registers.RDI));
         }
         return nr == SYS_CLONE ? registers.get(Registers.RDI) : 0;
+    }
+
+    /** The flags field, first in struct clone_args. */
+    private long readClone3Flags(int tid, long address) {
+        byte[] flags = new byte[8];
+        memory.read(tid, address, flags, 8);
+        return java.nio.ByteBuffer.wrap(flags).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** The same for an int 0x80 call: i386 numbers, the first argument in ebx. */
+    private long i386CloneFlags(int tid, long nr, int event) {
+        long first = registers.get(Registers.RBX) & 0xffffffffL;
+        if (nr == I386_CLONE) {
+            return first;
+        }
+        if (nr == SYS_CLONE3) {
+            return readClone3Flags(tid, first);
+        }
+        return event == Ptrace.EVENT_VFORK ? CLONE_VM | CLONE_VFORK : 0;
     }
 
     private void onSyscallStop(Tracee t) throws PtraceException {
@@ -290,12 +314,14 @@ public final class Tracer implements FilterControl {
                 // filter; resuming it lets that filter judge this very call.
             }
             case SyscallInfo.OP_SECCOMP -> {
-                // (A legacy process had this call dispatched at its entry stop already.)
-                if (t.injection == null && !process.legacy) {
+                // (A call seen at a legacy entry stop was dispatched there already.)
+                if (t.injection == null && !t.dispatchedAtEntry) {
                     dispatch(t, false);
                 }
+                t.dispatchedAtEntry = false;
             }
             case SyscallInfo.OP_EXIT -> {
+                t.dispatchedAtEntry = false;
                 if (t.injection != null) {
                     finishInjection(t);
                     return;
@@ -320,6 +346,7 @@ public final class Tracer implements FilterControl {
     }
 
     private void dispatch(Tracee t, boolean legacyEntry) throws PtraceException {
+        t.dispatchedAtEntry = legacyEntry;
         stop.begin(t.tid, info, true);
         SyscallHandler.Resume resume = handler.onSyscallEntry(stop);
         // At a seccomp stop a skipped call's result goes into rax now; at a legacy entry
@@ -414,6 +441,8 @@ public final class Tracer implements FilterControl {
         boolean listening;
         /** Sent a PTRACE_INTERRUPT so that its filter can grow. */
         boolean interrupted;
+        /** Its current call was dispatched at a legacy entry stop: its seccomp stop, if any, is not a new call. */
+        boolean dispatchedAtEntry;
         boolean awaitingExit;
         /** The result of a call skipped at a legacy entry stop, to be set at its exit stop. */
         Long pendingResult;

@@ -94,8 +94,9 @@ public final class Umvu implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger("jvuos").warn("warning: seccomp filters unavailable, using legacy ptrace mode");
             legacy = true;
         }
-        SyscallTable table = SyscallTable.x86_64();
-        Dispatcher dispatcher = new Dispatcher(table, userModules());
+        // The table is read now only for the trace; the dispatcher reads it at the first mount.
+        SyscallTable table = traceSyscalls ? SyscallTable.x86_64() : null;
+        Dispatcher dispatcher = new Dispatcher(traceSyscalls ? () -> table : SyscallTable::x86_64, userModules());
         SyscallHandler handler = traceSyscalls ? new SyscallTrace(table, dispatcher) : dispatcher;
         BitSet traced = Dispatcher.initialSyscalls();
         if (traceSyscalls) {

@@ -92,6 +92,14 @@ def fail(message, session):
     sys.exit(1)
 
 
+def exit_with(s, expected):
+    """exit leaves the shell, with its status."""
+    s.line(f"exit {expected}")
+    status = s.wait_exit()
+    if status != expected:
+        fail(f"exit status {status}, expected {expected}", s)
+
+
 def stop_with_ctrl_z(s):
     s.send("\x1a")
     s.expect(r"Stopped[\s\S]*?" + re.escape(PROMPT))
@@ -176,11 +184,7 @@ def inside(argv):
     s.send("\r")
     s.command("echo still-alive", r"\r\nstill-alive\r\n")
 
-    # exit leaves, with its status.
-    s.line("exit 7")
-    status = s.wait_exit()
-    if status != 7:
-        fail(f"exit status {status}, expected 7", s)
+    exit_with(s, 7)
 
 
 def mounted(argv):
@@ -197,10 +201,7 @@ def mounted(argv):
     s.command("cd .. && echo back", r"\r\nback\r\n")
     foreground_then_ctrl_c(s, "sleep 30")
     s.command("$UMOUNT m && ls m | wc -l", r"\r\n0\r\n")
-    s.line("exit 3")
-    status = s.wait_exit()
-    if status != 3:
-        fail(f"exit status {status}, expected 3", s)
+    exit_with(s, 3)
 
 
 def outer(prefix):

@@ -8,6 +8,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,9 @@ public final class Dispatcher implements SyscallHandler {
         SyscallHandler.Resume serve(SyscallStop stop, Task task) throws PtraceException;
     }
 
-    private final PathCalls pathCalls;
+    /** Where the syscall table comes from; read at the first mount, which is when it is needed. */
+    private final Supplier<SyscallTable> table;
+    private PathCalls pathCalls;
     private final MountTable mounts = new MountTable();
     private final HostFiles host = new HostFiles();
     private final GuestPaths paths = new GuestPaths(host, new PathResolver(mounts, host));
@@ -91,11 +94,12 @@ public final class Dispatcher implements SyscallHandler {
     }
 
     /**
-     * @param table       the syscall table
+     * @param table       the syscall table, asked for only once something is mounted (a session
+     *                    that mounts nothing does not read it at start-up)
      * @param userModules the directory of the user's module jars ({@code ~/.vu/modules})
      */
-    public Dispatcher(SyscallTable table, Path userModules) {
-        this.pathCalls = PathCalls.x86_64(table);
+    public Dispatcher(Supplier<SyscallTable> table, Path userModules) {
+        this.table = table;
         this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, this::firstMount);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
@@ -122,7 +126,7 @@ public final class Dispatcher implements SyscallHandler {
 
     /** The calls that stop once something is mounted. */
     private BitSet mountedSyscalls() {
-        BitSet set = pathCalls.numbers();
+        BitSet set = pathCalls().numbers();
         set.set(SYS_GETCWD);
         set.set(SYS_FCHDIR);
         set.set(SYS_DUP);
@@ -157,11 +161,18 @@ public final class Dispatcher implements SyscallHandler {
         if (service != null) {
             return service.serve(stop, tasks.get(stop.tid()));
         }
-        PathCall call = pathCalls.byNumber(stop.nr());
-        if (call == null || mounts.isEmpty()) {
+        if (mounts.isEmpty()) {
             return Resume.RUN;
         }
-        return pathCall(stop, tasks.get(stop.tid()), call);
+        PathCall call = pathCalls().byNumber(stop.nr());
+        return call == null ? Resume.RUN : pathCall(stop, tasks.get(stop.tid()), call);
+    }
+
+    private PathCalls pathCalls() {
+        if (pathCalls == null) {
+            pathCalls = PathCalls.x86_64(table.get());
+        }
+        return pathCalls;
     }
 
     private static Resume skip(SyscallStop stop, long result) {
@@ -177,6 +188,7 @@ public final class Dispatcher implements SyscallHandler {
         // Which file system each path is in (null: the host), for rename and link.
         jvuos.vfs.Mount[] fileSystems = new jvuos.vfs.Mount[args.size()];
         boolean[] placed = new boolean[args.size()];
+        String[] guestPaths = new String[args.size()];
         boolean touches = false;
         for (int i = 0; i < args.size(); i++) {
             PathArg arg = args.get(i);
@@ -188,6 +200,7 @@ public final class Dispatcher implements SyscallHandler {
             if (path == null) {
                 return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
             }
+            guestPaths[i] = path;
             long flags = flags(stop, arg);
             int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
             if (path.isEmpty() || kernelAlone(task, call, arg, flags, path, dirfd)) {
@@ -236,8 +249,8 @@ public final class Dispatcher implements SyscallHandler {
             return Resume.RUN;
         }
         if (call.has(PathCall.Effect.READSLINK) && resolved[0] != null && !touches
-                && !PathNames.endsAsDirectory(stop.memory().readPath(tid, stop.arg(args.get(0).index())))) {
-            String viewPath = ProcLinks.viewTarget(resolved[0].path(), tasks, host);
+                && !PathNames.endsAsDirectory(guestPaths[0])) {
+            String viewPath = ProcLinks.viewTarget(resolved[0].path(), tasks, paths);
             if (viewPath != null) {
                 return answerReadlink(stop, args.get(0), viewPath);
             }
@@ -396,7 +409,7 @@ public final class Dispatcher implements SyscallHandler {
             return false;
         }
         exit.memoryFile = fd;
-        PathArg arg = pathCalls.byNumber(stop.nr()).paths().get(0);
+        PathArg arg = pathCalls().byNumber(stop.nr()).paths().get(0);
         if (!rewrite(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd, exit)) {
             host.close(fd);
             exit.memoryFile = -1;

@@ -56,6 +56,14 @@ final class GuestPaths {
         return f != null && f.hostPath().equals(link) ? new Start(f.path(), link) : new Start(link, link);
     }
 
+    /**
+     * True while the guest's fd still holds the host file its record was made for: close is
+     * not intercepted, so a record counts only as long as /proc shows that file.
+     */
+    boolean holds(int tid, int fd, Task.OpenFile record) {
+        return record.hostPath().equals(host.readlink("/proc/" + tid + "/fd/" + fd));
+    }
+
     Resolution resolve(PathResolver.Request request) {
         return resolver.resolve(request);
     }

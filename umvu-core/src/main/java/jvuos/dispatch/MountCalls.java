@@ -179,7 +179,7 @@ final class MountCalls {
         for (Task t : tasks.all()) {
             for (var e : t.fds.open.entrySet()) {
                 if (mounts.owner(e.getValue().path(), Integer.MAX_VALUE) == mount
-                        && e.getValue().hostPath().equals(host.readlink("/proc/" + t.tgid + "/fd/" + e.getKey()))) {
+                        && paths.holds(t.tgid, e.getKey(), e.getValue())) {
                     return true;
                 }
             }

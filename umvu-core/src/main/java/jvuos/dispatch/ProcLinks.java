@@ -3,8 +3,6 @@ package jvuos.dispatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jvuos.host.HostFiles;
-
 /**
  * /proc/PID/cwd and /proc/PID/fd/N as the view shows them: the kernel knows only the host
  * directory or file a mount led to, the view knows the path the guest took.
@@ -18,7 +16,7 @@ final class ProcLinks {
     }
 
     /** The view's target of such a link of a guest thread, or null when the kernel's is right. */
-    static String viewTarget(String path, Tasks tasks, HostFiles host) {
+    static String viewTarget(String path, Tasks tasks, GuestPaths paths) {
         if (!path.startsWith("/proc/")) {
             return null;
         }
@@ -34,11 +32,11 @@ final class ProcLinks {
         if (m.group(4) == null) {
             return task.fs.virtual() ? task.fs.cwd : null;
         }
-        Task.OpenFile file = task.fds.open.get(Integer.parseInt(m.group(4)));
+        int fd = Integer.parseInt(m.group(4));
+        Task.OpenFile file = task.fds.open.get(fd);
         if (file == null || file.path().equals(file.hostPath())) {
             return null;
         }
-        // The record counts only while the fd still holds the file it was made for.
-        return file.hostPath().equals(host.readlink(path)) ? file.path() : null;
+        return paths.holds(tid, fd, file) ? file.path() : null;
     }
 }

@@ -4,13 +4,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
+import jvuos.tracer.CloneFlags;
 import jvuos.vfs.PathNames;
 
 /** The dispatcher's view of every guest thread, kept in step with clone, exec and exit. */
 final class Tasks {
-    private static final long CLONE_FS = 0x200;
-    private static final long CLONE_FILES = 0x400;
-    private static final long CLONE_THREAD = 0x10000;
 
     private final Map<Integer, Task> byTid = new HashMap<>();
 
@@ -26,9 +24,9 @@ final class Tasks {
 
     void cloned(int parentTid, int childTid, long flags) {
         Task parent = get(parentTid);
-        int tgid = (flags & CLONE_THREAD) != 0 ? parent.tgid : childTid;
-        Task.Fs fs = (flags & CLONE_FS) != 0 ? parent.fs : parent.fs.copy();
-        Task.Fds fds = (flags & CLONE_FILES) != 0 ? parent.fds : parent.fds.copy();
+        int tgid = (flags & CloneFlags.THREAD) != 0 ? parent.tgid : childTid;
+        Task.Fs fs = (flags & CloneFlags.FS) != 0 ? parent.fs : parent.fs.copy();
+        Task.Fds fds = (flags & CloneFlags.FILES) != 0 ? parent.fds : parent.fds.copy();
         byTid.put(childTid, new Task(tgid, fs, fds));
     }
 

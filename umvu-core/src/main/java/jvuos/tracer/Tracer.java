@@ -41,9 +41,6 @@ public final class Tracer implements FilterControl {
     private static final int SYS_VFORK = 58;
     private static final int I386_CLONE = 120;
     private static final long X32_SYSCALL_BIT = 0x40000000;
-    private static final long CLONE_VM = 0x100;
-    private static final long CLONE_VFORK = 0x4000;
-    static final long CLONE_THREAD = 0x10000;
 
     private final Ptrace ptrace = new Ptrace();
     private final GuestMemory memory = new GuestMemory();
@@ -224,8 +221,8 @@ public final class Tracer implements FilterControl {
     private void onClone(Tracee parent, int event) throws PtraceException {
         int childTid = (int) ptrace.eventMessage(parent.tid);
         long flags = cloneFlags(parent.tid, event);
-        GuestProcess process = (flags & CLONE_THREAD) != 0 ? parent.process : parent.process.forked();
-        if (parent.interrupted && (flags & CLONE_THREAD) == 0 && !process.legacy && grownFilter != null) {
+        GuestProcess process = (flags & CloneFlags.THREAD) != 0 ? parent.process : parent.process.forked();
+        if (parent.interrupted && (flags & CloneFlags.THREAD) == 0 && !process.legacy && grownFilter != null) {
             // The parent was inside this fork when the filter grew: the child may have the old one.
             process.needsFilter = true;
         }
@@ -259,7 +256,7 @@ public final class Tracer implements FilterControl {
         }
         nr &= ~X32_SYSCALL_BIT; // x32 calls share these numbers
         if (nr == SYS_VFORK || (nr != SYS_CLONE && nr != SYS_CLONE3 && event == Ptrace.EVENT_VFORK)) {
-            return CLONE_VM | CLONE_VFORK;
+            return CloneFlags.VM | CloneFlags.VFORK;
         }
         if (nr == SYS_CLONE3) {
             return readClone3Flags(tid, registers.get(Registers.RDI));
@@ -283,7 +280,7 @@ public final class Tracer implements FilterControl {
         if (nr == SYS_CLONE3) {
             return readClone3Flags(tid, first);
         }
-        return event == Ptrace.EVENT_VFORK ? CLONE_VM | CLONE_VFORK : 0;
+        return event == Ptrace.EVENT_VFORK ? CloneFlags.VM | CloneFlags.VFORK : 0;
     }
 
     private void onSyscallStop(Tracee t) throws PtraceException {

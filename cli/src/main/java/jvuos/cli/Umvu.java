@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 
 import jvuos.debug.SyscallTrace;
 import jvuos.dispatch.Dispatcher;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 import jvuos.ptrace.Native;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import jvuos.errno.Errno;
 import jvuos.module.VuException;
 
 /**
@@ -12,8 +13,6 @@ import jvuos.module.VuException;
  * passes them. Anything else is EINVAL, as the kernel answers an unknown mount option.
  */
 record MountOptions(Mode mode, List<String> except, boolean noChCopy) {
-    private static final int EINVAL = 22;
-
     enum Mode {
         BIND, MERGE, COW, MINCOW
     }
@@ -35,10 +34,10 @@ record MountOptions(Mode mode, List<String> except, boolean noChCopy) {
                 try {
                     m = Mode.valueOf(option.toUpperCase(Locale.ROOT));
                 } catch (IllegalArgumentException e) {
-                    throw new VuException(EINVAL, "unknown vufs option " + option);
+                    throw new VuException(Errno.EINVAL, "unknown vufs option " + option);
                 }
                 if (mode != null && mode != m) {
-                    throw new VuException(EINVAL, "two vufs modes: " + mode + " and " + m);
+                    throw new VuException(Errno.EINVAL, "two vufs modes: " + mode + " and " + m);
                 }
                 mode = m;
             }

@@ -2,6 +2,7 @@ package jvuos.vufs;
 
 import java.util.Locale;
 
+import jvuos.errno.Errno;
 import jvuos.module.MountRequest;
 import jvuos.module.MountedFileSystem;
 import jvuos.module.VuException;
@@ -14,9 +15,6 @@ import jvuos.module.VuModule;
  * and what was at TARGET is hidden until {@code vuumount}.
  */
 public final class Vufs implements VuModule {
-    private static final int ENOENT = 2;
-    private static final int ENODEV = 19;
-    private static final int EINVAL = 22;
 
     @Override
     public String name() {
@@ -31,14 +29,14 @@ public final class Vufs implements VuModule {
     @Override
     public MountedFileSystem mount(MountRequest request) throws VuException {
         if (!request.type().equals("vufs")) {
-            throw new VuException(ENODEV, "vufs serves type vufs, not " + request.type());
+            throw new VuException(Errno.ENODEV, "vufs serves type vufs, not " + request.type());
         }
         MountOptions options = MountOptions.parse(request.options());
         if (options.mode() != MountOptions.Mode.BIND) {
-            throw new VuException(EINVAL, "vufs mode " + options.mode().name().toLowerCase(Locale.ROOT) + " is not available yet");
+            throw new VuException(Errno.EINVAL, "vufs mode " + options.mode().name().toLowerCase(Locale.ROOT) + " is not available yet");
         }
         if (request.source().isEmpty() || request.source().equals("none")) {
-            throw new VuException(ENOENT, "vufs needs a source directory");
+            throw new VuException(Errno.ENOENT, "vufs needs a source directory");
         }
         return new BindFileSystem(request.view().hostPath(request.source()));
     }

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jvuos.ptrace.DirectCalls;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 import jvuos.ptrace.LibC;
 import jvuos.ptrace.Native;
 
@@ -135,6 +135,25 @@ public final class HostFiles {
             return -errno;
         }
         return fd;
+    }
+
+    /**
+     * A close-on-exec pipe with one byte in it: both ends, or null (errno in {@link #lastErrno}).
+     * The byte keeps the read end readable, as a regular file always is to poll.
+     */
+    public int[] readyPipe() {
+        int[] fds = new int[2];
+        if (libc.pipe2(fds, (int) O_CLOEXEC) != 0) {
+            lastErrno = Native.errno();
+            return null;
+        }
+        if (libc.write(fds[1], new byte[] {1}, 1) != 1) {
+            lastErrno = Native.errno();
+            libc.close(fds[0]);
+            libc.close(fds[1]);
+            return null;
+        }
+        return fds;
     }
 
     public void close(int fd) {

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
+import jvuos.errno.Errno;
+
 /**
  * Reads and writes a tracee's memory with process_vm_readv/writev: one syscall per transfer,
  * no ptrace stop needed. An instance reuses its buffers, so it belongs to one thread.

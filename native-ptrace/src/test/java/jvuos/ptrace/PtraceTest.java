@@ -1,5 +1,7 @@
 package jvuos.ptrace;
 
+import jvuos.errno.Errno;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvuos.host.HostFiles;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;
 import jvuos.syscall.PathArg;
@@ -58,6 +58,8 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_UMOUNT2 = 166;
     private static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long CLOSE_RANGE_UNSHARE = 2;
+    private static final long CLOSE_RANGE_CLOEXEC = 4;
 
     /** A call the dispatcher serves itself, whatever its arguments. */
     @FunctionalInterface
@@ -70,28 +72,18 @@ public final class Dispatcher implements SyscallHandler {
     private PathCalls pathCalls;
     private final MountTable mounts = new MountTable();
     private final HostFiles host = new HostFiles();
-    private final GuestPaths paths = new GuestPaths(host, new PathResolver(mounts, host));
+    private final GuestPaths paths = new GuestPaths(host, new PathResolver(mounts, host, this::servedLinkTarget));
     private final Tasks tasks = new Tasks();
+    private final VirtualFds virtualFds = new VirtualFds(host);
     private final MountCalls mountCalls;
+    private final ServedPathCalls servedPaths;
+    private final ServedFdCalls servedFds;
     private final Map<Integer, Service> services = new HashMap<>();
-    private final Map<Integer, Exit> exits = new HashMap<>();
+    private final Map<Integer, PendingExit> exits = new HashMap<>();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
     private boolean grown;
-
-    /** What to do at the exit stop of a call whose arguments were rewritten or whose result matters. */
-    private static final class Exit {
-        final List<long[]> savedArgs = new ArrayList<>();
-        Resolution opened;
-        GuestPaths.Start newCwd;
-        int memoryFile = -1;
-        /** For the dup family: the fd duplicated, whose view path the new fd gets. */
-        int dupOf = -1;
-        /** A rename in a mount: its old and new names, for the records below them. */
-        Resolution renamedFrom;
-        Resolution renamedTo;
-        boolean exchanged;
-    }
+    private boolean grownForFds;
 
     /**
      * @param table       the syscall table, asked for only once something is mounted (a session
@@ -100,7 +92,10 @@ public final class Dispatcher implements SyscallHandler {
      */
     public Dispatcher(Supplier<SyscallTable> table, Path userModules) {
         this.table = table;
-        this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, this::firstMount);
+        this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, virtualFds,
+                this::firstMount);
+        this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
+        this.servedFds = new ServedFdCalls(servedPaths);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
@@ -108,11 +103,16 @@ public final class Dispatcher implements SyscallHandler {
         services.put(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
         services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
         services.put(SYS_GETCWD, this::getcwd);
-        services.put(SYS_FCHDIR, this::fchdir);
-        // The filter stops at fcntl only for F_DUPFD and F_DUPFD_CLOEXEC (see mountedArgRules).
-        for (int dup : new int[] {SYS_DUP, SYS_DUP2, SYS_DUP3, SYS_FCNTL}) {
+        // Until a served file is open the filter stops at fcntl only for F_DUPFD and
+        // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
+        for (int dup : new int[] {SYS_DUP, SYS_DUP2, SYS_DUP3}) {
             services.put(dup, this::dup);
         }
+        servedFds.syscalls().stream().forEach(nr -> services.put(nr, this::fdCall));
+        services.put(SYS_FCNTL, (stop, task) -> stop.arg(1) == F_DUPFD || stop.arg(1) == F_DUPFD_CLOEXEC
+                ? dup(stop, task) : fdCall(stop, task));
+        services.put(SYS_FCHDIR, this::fchdir);
+        services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
     }
 
     /** The calls every guest process stops at from the start: mount, umount2 and the VU calls. */
@@ -143,6 +143,14 @@ public final class Dispatcher implements SyscallHandler {
     @Override
     public void attached(FilterControl filters) {
         this.filters = filters;
+    }
+
+    /** At the first open of a served file: every process stops at the fd calls from then on. */
+    private void firstServedOpen() {
+        if (!grownForFds) {
+            grownForFds = true;
+            filters.traceAlso(servedFds.syscalls(), List.of());
+        }
     }
 
     private void firstMount() {
@@ -190,19 +198,45 @@ public final class Dispatcher implements SyscallHandler {
         boolean[] placed = new boolean[args.size()];
         String[] guestPaths = new String[args.size()];
         boolean touches = false;
+        OpenDescription byFd = null; // the description the first path names by its fd, if it does
         for (int i = 0; i < args.size(); i++) {
             PathArg arg = args.get(i);
             long address = stop.arg(arg.index());
-            if (address == 0) {
-                continue; // e.g. utimensat(fd, NULL, ...): the call acts on the fd
-            }
-            String path = stop.memory().readPath(tid, address);
+            int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
+            String path = address == 0 ? "" : stop.memory().readPath(tid, address);
             if (path == null) {
                 return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
             }
-            guestPaths[i] = path;
             long flags = flags(stop, arg);
-            int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
+            if (address == 0 || (path.isEmpty() && arg.emptyPathAllowed(flags))) {
+                // utimensat(fd, NULL, ...) or AT_EMPTY_PATH: the call acts on the fd itself.
+                OpenDescription d = servedFd(tid, task, dirfd);
+                if (d != null) {
+                    byFd = i == 0 ? d : byFd;
+                    resolved[i] = ServedPathCalls.resolutionOf(task.fds.open.get(dirfd), d);
+                    guestPaths[i] = "";
+                    fileSystems[i] = d.mount;
+                    placed[i] = true;
+                    touches = true;
+                    continue;
+                }
+                if (address == 0) {
+                    continue;
+                }
+            }
+            guestPaths[i] = path;
+            int[] fdLink = arg.follows(flags) && path.startsWith("/proc/") ? ProcLinks.fdLink(path, task.tgid, tid) : null;
+            Task linked = fdLink == null ? null : tasks.find(fdLink[0]);
+            OpenDescription viaLink = linked == null ? null : servedFd(fdLink[0], linked, fdLink[1]);
+            if (viaLink != null) {
+                // The kernel follows an fd link to the open file itself, unlinked or not.
+                resolved[i] = ServedPathCalls.resolutionOf(linked.fds.open.get(fdLink[1]), viaLink);
+                byFd = i == 0 ? viaLink : byFd;
+                fileSystems[i] = viaLink.mount;
+                placed[i] = true;
+                touches = true;
+                continue;
+            }
             if (path.isEmpty() || kernelAlone(task, call, arg, flags, path, dirfd)) {
                 // AT_EMPTY_PATH (the dirfd itself), ENOENT (the kernel's answer), or a name the
                 // kernel finds alike. rename and link still compare file systems.
@@ -242,7 +276,10 @@ public final class Dispatcher implements SyscallHandler {
         if (args.size() == 2 && placed[0] && placed[1] && fileSystems[0] != fileSystems[1]) {
             return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
         }
-        Exit exit = new Exit();
+        PendingExit exit = new PendingExit();
+        if (resolved[0] != null && resolved[0].served()) {
+            return served(stop, task, call, resolved, guestPaths, exit, byFd);
+        }
         if (call.has(PathCall.Effect.OPENS) && args.get(0).follow() == PathArg.Follow.OPEN_FLAGS
                 && resolved[0] != null && !touches && ProcMounts.isMountsFile(resolved[0].path())
                 && !serveProcMounts(stop, resolved[0], exit)) {
@@ -263,7 +300,7 @@ public final class Dispatcher implements SyscallHandler {
                 Resolution r = resolved[i];
                 if (r != null && r.touchesMount() && !kernelResolvesAlike(r, starts[i])) {
                     log.debug("{} {}: {} -> {}", tid, call.syscall().name(), r.path(), r.hostPath());
-                    if (!rewrite(stop, args.get(i).index(), r.hostPath(), exit)) {
+                    if (!exit.setPathArg(stop, args.get(i).index(), r.hostPath())) {
                         return skip(stop, -Errno.EFAULT);
                     }
                 }
@@ -302,8 +339,11 @@ public final class Dispatcher implements SyscallHandler {
             return false;
         }
         // Every open through a mount and every dup of such an fd is recorded: an fd without a
-        // record is a host directory.
+        // record is a host directory. A served directory is no directory to the kernel.
         Task.OpenFile dir = task.fds.open.get(dirfd);
+        if (dir != null && dir.served() != null) {
+            return false;
+        }
         if (dir == null || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS))) {
             return true;
         }
@@ -370,27 +410,17 @@ public final class Dispatcher implements SyscallHandler {
             return false;
         }
         try {
-            return r.mount().hostPath(start.path()).equals(start.kernelDir());
+            return java.util.Objects.equals(r.mount().hostPath(start.path()), start.kernelDir());
         } catch (jvuos.module.VuException e) {
             return false;
         }
-    }
-
-    private static boolean rewrite(SyscallStop stop, int index, String hostPath, Exit exit) throws PtraceException {
-        long address = stop.push(HostFiles.bytes(hostPath));
-        if (address == 0) {
-            return false;
-        }
-        exit.savedArgs.add(new long[] {index, stop.arg(index)});
-        stop.setArg(index, address);
-        return true;
     }
 
     /**
      * Opens of /proc/PID/mounts and mountinfo get the host's lines followed by the view's, from
      * a memory file the guest opens through /proc/UMVU_PID/fd/N (closed at the call's exit).
      */
-    private boolean serveProcMounts(SyscallStop stop, Resolution r, Exit exit) throws PtraceException {
+    private boolean serveProcMounts(SyscallStop stop, Resolution r, PendingExit exit) throws PtraceException {
         byte[] hostLines;
         try {
             hostLines = Files.readAllBytes(Path.of(r.path()));
@@ -410,15 +440,14 @@ public final class Dispatcher implements SyscallHandler {
         }
         exit.memoryFile = fd;
         PathArg arg = pathCalls().byNumber(stop.nr()).paths().get(0);
-        if (!rewrite(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd, exit)) {
+        if (!exit.setPathArg(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd)) {
             host.close(fd);
             exit.memoryFile = -1;
             return false;
         }
         if ((stop.arg(arg.flagsIndex()) & PathArg.O_NOFOLLOW) != 0) {
             // /proc/UMVU_PID/fd/N is a link the kernel must follow; the file itself is no link.
-            exit.savedArgs.add(new long[] {arg.flagsIndex(), stop.arg(arg.flagsIndex())});
-            stop.setArg(arg.flagsIndex(), stop.arg(arg.flagsIndex()) & ~PathArg.O_NOFOLLOW);
+            exit.setArg(stop, arg.flagsIndex(), stop.arg(arg.flagsIndex()) & ~PathArg.O_NOFOLLOW);
         }
         return true;
     }
@@ -450,6 +479,81 @@ public final class Dispatcher implements SyscallHandler {
         return skip(stop, n);
     }
 
+    /** The view path a /proc/PID/fd/N or cwd link of a guest thread leads to, when a module serves it. */
+    private String servedLinkTarget(String link) {
+        String target = ProcLinks.viewTarget(link, tasks, paths);
+        if (target == null) {
+            return null;
+        }
+        jvuos.vfs.Mount m = mounts.owner(target, Integer.MAX_VALUE);
+        return m != null && m.served() ? target : null;
+    }
+
+    /** A path call on a file a module serves: answered here, or (open, exec) rewritten for the kernel. */
+    private Resume served(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths,
+            PendingExit exit, OpenDescription byFd) throws PtraceException {
+        long result = servedPaths.serve(new ServedPathCalls.Call(stop, task, call, resolved, guestPaths, exit,
+                Caller.of(stop.tid()), byFd));
+        if (result != ServedPathCalls.REWRITTEN) {
+            log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
+            return skip(stop, result);
+        }
+        exits.put(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * The description of a served file that the guest's fd holds, or null. The record says
+     * which fds hold one; /proc says whether the fd still does (close is not always seen: a
+     * close-on-exec, a close_range...), and a record that no longer holds is dropped.
+     */
+    private OpenDescription servedFd(int tid, Task task, int fd) {
+        Task.OpenFile record = task.fds.open.get(fd);
+        if (record == null || record.served() == null) {
+            return null;
+        }
+        if (paths.holds(tid, fd, record)) {
+            return record.served();
+        }
+        task.fds.open.remove(fd);
+        return null;
+    }
+
+    /** A call on fds: answered here when one of them holds a served file, else the kernel's. */
+    private Resume fdCall(SyscallStop stop, Task task) throws PtraceException {
+        int[] fdArgs = servedFds.fdArgs(stop.nr());
+        for (int index : fdArgs) {
+            int fd = (int) stop.arg(index);
+            OpenDescription d = servedFd(stop.tid(), task, fd);
+            if (d == null) {
+                continue;
+            }
+            long result = servedFds.serve(stop.nr(), new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d));
+            if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
+                task.fds.open.remove(fd);
+            }
+            return result == ServedFdCalls.KERNEL ? Resume.RUN : skip(stop, result);
+        }
+        if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
+            task.fds.open.remove((int) stop.arg(0));
+        }
+        return Resume.RUN;
+    }
+
+    /** close_range: the records of the fds it closes go (with CLOSE_RANGE_UNSHARE, from a table of the thread's own). */
+    private Resume closeRange(SyscallStop stop, Task task) {
+        long first = stop.arg(0) & 0xffffffffL;
+        long last = stop.arg(1) & 0xffffffffL;
+        long flags = stop.arg(2);
+        if ((flags & CLOSE_RANGE_CLOEXEC) == 0 && first <= last) {
+            if ((flags & CLOSE_RANGE_UNSHARE) != 0) {
+                task.fds = task.fds.copy();
+            }
+            task.fds.open.keySet().removeIf(fd -> fd >= first && fd <= last);
+        }
+        return Resume.RUN;
+    }
+
     /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */
     private Resume getcwd(SyscallStop stop, Task task) {
         if (!task.fs.virtual()) {
@@ -466,12 +570,15 @@ public final class Dispatcher implements SyscallHandler {
     }
 
     /** fchdir: the new cwd is the fd's view path, recorded when the kernel has accepted it. */
-    private Resume fchdir(SyscallStop stop, Task task) {
+    private Resume fchdir(SyscallStop stop, Task task) throws PtraceException {
+        if (servedFd(stop.tid(), task, (int) stop.arg(0)) != null) {
+            return fdCall(stop, task);
+        }
         GuestPaths.Start dir = paths.fd(stop.tid(), task, (int) stop.arg(0));
         if (dir == null) {
             return Resume.RUN;
         }
-        Exit exit = new Exit();
+        PendingExit exit = new PendingExit();
         exit.newCwd = dir;
         exits.put(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
@@ -489,7 +596,7 @@ public final class Dispatcher implements SyscallHandler {
             }
             return Resume.RUN;
         }
-        Exit exit = new Exit();
+        PendingExit exit = new PendingExit();
         exit.dupOf = (int) stop.arg(0);
         exits.put(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
@@ -497,7 +604,7 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onSyscallExit(SyscallStop stop) throws PtraceException {
-        Exit exit = exits.remove(stop.tid());
+        PendingExit exit = exits.remove(stop.tid());
         if (exit == null) {
             return;
         }
@@ -508,10 +615,18 @@ public final class Dispatcher implements SyscallHandler {
             host.close(exit.memoryFile);
         }
         long result = stop.returnValue();
+        if (exit.served != null && result < 0) {
+            virtualFds.failed(exit.served);
+        }
         if (result < 0) {
             return;
         }
         Task task = tasks.get(stop.tid());
+        if (exit.served != null) {
+            exit.served.pending = false;
+            task.fds.open.put((int) result, new Task.OpenFile(exit.servedPath, exit.served.identity, exit.served));
+            virtualFds.collectSometimes(tasks.processes());
+        }
         if (exit.dupOf >= 0) {
             Task.OpenFile original = task.fds.open.get(exit.dupOf);
             if (original != null) {
@@ -541,7 +656,7 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onExec(int pid, int formerTid) {
-        Exit exit = exits.remove(formerTid);
+        PendingExit exit = exits.remove(formerTid);
         if (exit != null) {
             exits.put(pid, exit);
         }
@@ -550,9 +665,12 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onThreadGone(int tid) {
-        Exit exit = exits.remove(tid);
+        PendingExit exit = exits.remove(tid);
         if (exit != null && exit.memoryFile >= 0) {
             host.close(exit.memoryFile);
+        }
+        if (exit != null && exit.served != null) {
+            virtualFds.failed(exit.served);
         }
         tasks.gone(tid);
     }

@@ -43,16 +43,22 @@ final class GuestPaths {
         return new Start(task.fs.cwd, task.fs.cwdHost);
     }
 
-    /** The file an fd holds, as a start directory; null for a closed fd or one that holds no path (a pipe, a socket). */
+    /**
+     * The file an fd holds, as a start directory; null for a closed fd or one that holds no
+     * path (a pipe, a socket). A served directory has no host directory: its kernelDir is null.
+     */
     Start fd(int tid, Task task, int fd) {
         if (fd < 0) {
             return null;
         }
         String link = host.readlink("/proc/" + tid + "/fd/" + fd);
+        Task.OpenFile f = task.fds.open.get(fd);
+        if (f != null && f.served() != null && f.hostPath().equals(link)) {
+            return new Start(f.path(), null);
+        }
         if (link == null || !link.startsWith("/")) {
             return null;
         }
-        Task.OpenFile f = task.fds.open.get(fd);
         return f != null && f.hostPath().equals(link) ? new Start(f.path(), link) : new Start(link, link);
     }
 

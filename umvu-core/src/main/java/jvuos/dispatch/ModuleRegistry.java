@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 
 /**
  * The modules available to a view (found with ServiceLoader on umvu's class path and in the

@@ -11,7 +11,7 @@ import jvuos.module.MountRequest;
 import jvuos.module.MountedFileSystem;
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 import jvuos.ptrace.GuestMemory;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.Mount;
@@ -38,8 +38,11 @@ final class MountCalls {
     private final HostFiles host;
     private final Tasks tasks;
     private final Runnable firstMount;
+    private final VirtualFds virtualFds;
 
-    MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks, Runnable firstMount) {
+    MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks,
+            VirtualFds virtualFds, Runnable firstMount) {
+        this.virtualFds = virtualFds;
         this.mounts = mounts;
         this.modules = modules;
         this.paths = paths;
@@ -169,8 +172,15 @@ final class MountCalls {
         return 0;
     }
 
-    /** A working directory or a still-open fd inside the mount keeps it busy, as the kernel says. */
+    /**
+     * A working directory or a still-open fd inside the mount keeps it busy, as the kernel says:
+     * an fd by its record, or, served, by the placeholders any guest process holds.
+     */
     private boolean busy(Mount mount) {
+        virtualFds.collect(tasks.processes());
+        if (virtualFds.inUse(mount)) {
+            return true;
+        }
         for (Task t : tasks.all()) {
             if (t.fs.virtual() && PathNames.isWithin(t.fs.cwd, mount.point()) && mounts.owner(t.fs.cwd, Integer.MAX_VALUE) == mount) {
                 return true;

@@ -12,7 +12,26 @@ final class ProcLinks {
     private static final Pattern LINK =
             Pattern.compile("/proc/([1-9]\\d{0,8})(?:/task/([1-9]\\d{0,8}))?/(cwd|fd/(0|[1-9]\\d{0,8}))");
 
+    /** /proc/self/fd/N and /proc/thread-self/fd/N, which are the calling thread's own. */
+    private static final Pattern OWN_FD = Pattern.compile("/proc/(self|thread-self)/fd/(0|[1-9]\\d{0,8})");
+
     private ProcLinks() {
+    }
+
+    /**
+     * The thread and fd a path names when it is exactly an fd link of /proc (of the caller's
+     * process {@code tgid}, thread {@code tid}, or any other): {thread, fd}, else null.
+     */
+    static int[] fdLink(String path, int tgid, int tid) {
+        Matcher own = OWN_FD.matcher(path);
+        if (own.matches()) {
+            return new int[] {own.group(1).equals("self") ? tgid : tid, Integer.parseInt(own.group(2))};
+        }
+        Matcher m = LINK.matcher(path);
+        if (!m.matches() || m.group(4) == null) {
+            return null;
+        }
+        return new int[] {Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(1)), Integer.parseInt(m.group(4))};
     }
 
     /** The view's target of such a link of a guest thread, or null when the kernel's is right. */

@@ -43,8 +43,15 @@ final class Task {
         }
     }
 
-    /** A file opened through a mount: its view path, and the host file the guest's fd holds. */
-    record OpenFile(String path, String hostPath) {
+    /**
+     * A file opened through a mount: its view path, and the host file the guest's fd holds,
+     * which for a served file is its placeholder ("pipe:[INODE]", with {@code served} its
+     * open description).
+     */
+    record OpenFile(String path, String hostPath, OpenDescription served) {
+        OpenFile(String path, String hostPath) {
+            this(path, hostPath, null);
+        }
     }
 
     /**

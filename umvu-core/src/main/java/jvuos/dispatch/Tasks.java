@@ -47,16 +47,28 @@ final class Tasks {
         return byTid.values();
     }
 
+    /** The ids of the guest's processes. */
+    java.util.Set<Integer> processes() {
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        byTid.values().forEach(t -> pids.add(t.tgid));
+        return pids;
+    }
+
     /**
      * A rename in a mount succeeded: working directories and fd records at or below the old
      * name now live below the new one (the kernel follows the inodes; the view's paths follow
-     * here). Host paths move alike. With {@code exchange} (RENAME_EXCHANGE) the two trade places.
+     * here). Host paths move alike (null for a served file system). With {@code exchange}
+     * (RENAME_EXCHANGE) the two trade places.
      */
     void moved(String from, String to, String fromHost, String toHost, boolean exchange) {
         for (Task t : byTid.values()) {
-            if (t.fs.virtual()) {
+            if (t.fs.virtual() && fromHost != null) {
                 Task.OpenFile cwd = movedFile(new Task.OpenFile(t.fs.cwd, t.fs.cwdHost), from, to, fromHost, toHost, exchange);
                 t.fs.set(cwd.path(), cwd.hostPath());
+            } else if (t.fs.virtual() && PathNames.isWithin(t.fs.cwd, from)) {
+                t.fs.set(to + t.fs.cwd.substring(from.length()), t.fs.cwdHost); // a served cwd
+            } else if (t.fs.virtual() && exchange && PathNames.isWithin(t.fs.cwd, to)) {
+                t.fs.set(from + t.fs.cwd.substring(to.length()), t.fs.cwdHost);
             }
             t.fds.open.replaceAll((fd, f) -> movedFile(f, from, to, fromHost, toHost, exchange));
         }
@@ -64,13 +76,23 @@ final class Tasks {
 
     private static Task.OpenFile movedFile(Task.OpenFile f, String from, String to, String fromHost, String toHost,
             boolean exchange) {
-        if (PathNames.isWithin(f.path(), from) && PathNames.isWithin(f.hostPath(), fromHost)) {
-            return new Task.OpenFile(to + f.path().substring(from.length()), toHost + f.hostPath().substring(fromHost.length()));
+        if (PathNames.isWithin(f.path(), from) && movesWith(f, fromHost)) {
+            return moved(f, from, to, fromHost, toHost);
         }
-        if (exchange && PathNames.isWithin(f.path(), to) && PathNames.isWithin(f.hostPath(), toHost)) {
-            return new Task.OpenFile(from + f.path().substring(to.length()), fromHost + f.hostPath().substring(toHost.length()));
+        if (exchange && PathNames.isWithin(f.path(), to) && movesWith(f, toHost)) {
+            return moved(f, to, from, toHost, fromHost);
         }
         return f;
+    }
+
+    /** A served file (no host path) moves with its view path; a host-backed one when its host file moved too. */
+    private static boolean movesWith(Task.OpenFile f, String hostDir) {
+        return hostDir == null ? f.served() != null : f.served() == null && PathNames.isWithin(f.hostPath(), hostDir);
+    }
+
+    private static Task.OpenFile moved(Task.OpenFile f, String from, String to, String fromHost, String toHost) {
+        String host = fromHost == null ? f.hostPath() : toHost + f.hostPath().substring(fromHost.length());
+        return new Task.OpenFile(to + f.path().substring(from.length()), host, f.served());
     }
 
     /** After a rename a cached host cwd may name a moved directory: read it again when needed. */

@@ -5,10 +5,11 @@ package jvuos.module;
  * mount root, otherwise components joined by '/', canonical (no ".", "..", symlinks or
  * empty components). Path strings carry raw bytes, one char per byte (ISO-8859-1).
  *
- * <p>Today a file system shows host files: the hypervisor resolves each path below the
- * mount point to the host file returned by {@link #hostPath} and lets the kernel run the
+ * <p>A file system of this kind shows host files: the hypervisor resolves each path below
+ * the mount point to the host file returned by {@link #hostPath} and lets the kernel run the
  * guest's call on it, so every file operation (and mmap, exec, poll) keeps the kernel's
- * exact semantics at the cost of one argument rewrite.
+ * exact semantics at the cost of one argument rewrite. A file system that serves its files
+ * itself implements {@link ServedFileSystem}.
  */
 public interface MountedFileSystem {
     /**

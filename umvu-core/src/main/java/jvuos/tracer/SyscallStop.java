@@ -111,6 +111,13 @@ public final class SyscallStop {
         dirty = true;
     }
 
+    /** Makes the kernel run syscall {@code nr} instead (at an entry stop); the arguments stay unless set too. */
+    public void setNr(long nr) throws PtraceException {
+        load();
+        registers.set(Registers.ORIG_RAX, nr);
+        dirty = true;
+    }
+
     /** Skips the call: the guest sees {@code result} (a negative errno for a failure) as its return value. */
     public void skip(long result) {
         if (!entry) {

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 import jvuos.ptrace.GuestMemory;
 import jvuos.ptrace.NativeException;
 import jvuos.ptrace.Ptrace;
@@ -50,6 +50,9 @@ public final class Tracer implements FilterControl {
     private final SyscallHandler handler;
     private final boolean legacy;
     private final Map<Integer, Tracee> tracees = new HashMap<>();
+    /** Everything the filters were asked to stop at so far: a process that misses a growth gets all of it at once. */
+    private final BitSet grownSyscalls = new BitSet();
+    private final List<SeccompFilter.ArgRule> grownRules = new ArrayList<>();
     private byte[] grownFilter;
     private int currentTid;
     private volatile int rootPid;
@@ -117,7 +120,12 @@ public final class Tracer implements FilterControl {
         if (legacy) {
             return; // every call already stops
         }
-        grownFilter = SeccompFilter.build(syscalls, argRules, SeccompFilter.RET_ALLOW);
+        grownSyscalls.or(syscalls);
+        grownRules.addAll(argRules);
+        // A syscall that now always stops needs no rule for some of its arguments (a rule
+        // answers "allow" for the other values, before the syscall's own verdict is looked at).
+        List<SeccompFilter.ArgRule> rules = grownRules.stream().filter(r -> !grownSyscalls.get(r.nr())).toList();
+        grownFilter = SeccompFilter.build(grownSyscalls, rules, SeccompFilter.RET_ALLOW);
         for (Tracee t : tracees.values()) {
             // (a child not yet announced gets its process, and so this state, from its parent)
             if (t.process != null && !t.process.legacy) {

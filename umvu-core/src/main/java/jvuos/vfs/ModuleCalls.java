@@ -5,7 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 
 /**
  * Calls into module code, which may be a user's jar: whatever it throws becomes an errno for
@@ -20,6 +20,12 @@ public final class ModuleCalls {
         T call() throws VuException;
     }
 
+    /** A call into a module that answers nothing but may fail. */
+    @FunctionalInterface
+    public interface ModuleAction {
+        void run() throws VuException;
+    }
+
     private ModuleCalls() {
     }
 
@@ -30,6 +36,14 @@ public final class ModuleCalls {
         } catch (RuntimeException e) {
             return module.getClass().getName();
         }
+    }
+
+    /** Runs the action; a failure other than a VuException is EIO. */
+    public static void run(ModuleAction action, VuModule module) throws VuException {
+        guarded(() -> {
+            action.run();
+            return Boolean.TRUE;
+        }, module);
     }
 
     /** The call's result; a failure, or no result (null), is EIO. */

@@ -1,6 +1,8 @@
 package jvuos.vfs;
 
+import jvuos.module.FileStat;
 import jvuos.module.MountedFileSystem;
+import jvuos.module.ServedFileSystem;
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
 
@@ -15,8 +17,42 @@ import jvuos.module.VuModule;
 public record Mount(int epoch, String point, String source, String type, String options, boolean readOnly,
         VuModule module, MountedFileSystem fs) {
 
-    /** The host file behind a canonical path at or below {@link #point}. */
+    /** The host file behind a canonical path at or below {@link #point}; null when the module serves it. */
     public String hostPath(String path) throws VuException {
-        return ModuleCalls.guarded(() -> fs.hostPath(PathNames.relative(path, point)), module);
+        return served() ? null : ModuleCalls.guarded(() -> fs.hostPath(relative(path)), module);
+    }
+
+    /**
+     * The device number st_dev shows for the mount's served files: major 0 as for the kernel's
+     * own virtual file systems, and a minor of its own per mount, far above those the kernel hands out.
+     */
+    public long dev() {
+        long minor = 0xf0000L + (epoch & 0xffff);
+        return ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    }
+
+    /** True when the module serves the files itself: the kernel never sees them. */
+    public boolean served() {
+        return fs instanceof ServedFileSystem;
+    }
+
+    /** The file system's own operations, for a served mount. */
+    public ServedFileSystem servedFs() {
+        return (ServedFileSystem) fs;
+    }
+
+    /** A canonical path at or below the mount point, as the module sees it. */
+    public String relative(String path) {
+        return PathNames.relative(path, point);
+    }
+
+    /** lstat of a served file: its attributes. */
+    public FileStat lstat(String path) throws VuException {
+        return ModuleCalls.guarded(() -> servedFs().lstat(relative(path)), module);
+    }
+
+    /** readlink of a served symlink. */
+    public String readlink(String path) throws VuException {
+        return ModuleCalls.guarded(() -> servedFs().readlink(relative(path)), module);
     }
 }

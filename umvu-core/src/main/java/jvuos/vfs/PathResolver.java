@@ -1,11 +1,12 @@
 package jvuos.vfs;
 
 import java.util.Deque;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 import jvuos.host.HostFiles;
 import jvuos.module.VuException;
-import jvuos.ptrace.Errno;
+import jvuos.errno.Errno;
 
 /**
  * Resolves a guest's path in its view exactly as the kernel would resolve it in a real mount
@@ -26,10 +27,17 @@ public final class PathResolver {
 
     private final MountTable mounts;
     private final HostFiles host;
+    private final UnaryOperator<String> servedMagicLinks;
 
-    public PathResolver(MountTable mounts, HostFiles host) {
+    /**
+     * @param servedMagicLinks the view path a /proc magic link leads to when it leads to a file
+     *                         a module serves (the kernel, which has only a placeholder, cannot
+     *                         follow it), else null
+     */
+    public PathResolver(MountTable mounts, HostFiles host, UnaryOperator<String> servedMagicLinks) {
         this.mounts = mounts;
         this.host = host;
+        this.servedMagicLinks = servedMagicLinks;
     }
 
     /** What a resolution needs to know about the calling thread and the call. */
@@ -61,6 +69,9 @@ public final class PathResolver {
         boolean absolute = path.startsWith("/");
         String cur = absolute ? "/" : request.start();
         Mount startMount = absolute ? null : mounts.owner(cur, request.epoch());
+        if (startMount != null && startMount.served()) {
+            return null; // a module's files: walked with its lstat and readlink
+        }
         boolean touches = startMount != null;
         boolean dotDot = false;
         int runLength = 0; // names since the last directory known to be canonical
@@ -74,7 +85,11 @@ public final class PathResolver {
                 dotDot = true;
                 runLength = 0;
                 cur = PathNames.parent(cur);
-                touches |= mounts.owner(cur, request.epoch()) != null;
+                Mount above = mounts.owner(cur, request.epoch());
+                if (above != null && above.served()) {
+                    return null;
+                }
+                touches |= above != null;
                 continue;
             }
             cur = PathNames.child(cur, part);
@@ -93,6 +108,9 @@ public final class PathResolver {
                 boolean last = parts.isEmpty();
                 Mount m = mounts.owner(cur, request.epoch());
                 touches |= m != null;
+                if (m != null && m.served()) {
+                    return null;
+                }
                 if (m != null && m.point().equals(cur)) {
                     continue; // a mount root is a directory of the view, whatever the host has there
                 }
@@ -138,6 +156,9 @@ public final class PathResolver {
             Mount m = mounts.owner(next, request.epoch());
             touches |= m != null;
             if (m != null && m.point().equals(next)) {
+                if (m.served() && (!last || mustBeDirectory) && (lstatMode(next, m) & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
+                    return Resolution.failed(Errno.ENOTDIR, true); // a served device is no directory
+                }
                 cur = next;
                 continue;
             }
@@ -150,8 +171,7 @@ public final class PathResolver {
                 cur = next;
                 break;
             }
-            String hostNext = hostOf(next, m);
-            int mode = host.lstatMode(hostNext);
+            int mode = lstatMode(next, m);
             if (mode < 0) {
                 if (mode == -Errno.ENOENT && (last || request.allowMissing())) {
                     cur = next;
@@ -160,6 +180,18 @@ public final class PathResolver {
                 return Resolution.failed(-mode, touches);
             }
             if ((mode & HostFiles.S_IFMT) == HostFiles.S_IFLNK) {
+                String served = m == null && next.startsWith("/proc/") ? servedMagicLinks.apply(next) : null;
+                if (served != null) {
+                    if (++links > MAX_SYMLINKS) {
+                        return Resolution.failed(Errno.ELOOP, touches);
+                    }
+                    Deque<String> targetParts = PathNames.components(served);
+                    while (!targetParts.isEmpty()) {
+                        parts.addFirst(targetParts.pollLast());
+                    }
+                    cur = "/";
+                    continue;
+                }
                 if (m == null && next.startsWith("/proc/") && MAGIC_LINK.matcher(next).matches()) {
                     // The kernel jumps to the object itself (a pipe, a deleted file): leave the
                     // rest of the path to it.
@@ -170,7 +202,7 @@ public final class PathResolver {
                 if (++links > MAX_SYMLINKS) {
                     return Resolution.failed(Errno.ELOOP, touches);
                 }
-                String target = host.readlink(hostNext);
+                String target = m != null && m.served() ? m.readlink(next) : host.readlink(hostOf(next, m));
                 if (target == null) {
                     return Resolution.failed(host.lastErrno(), touches);
                 }
@@ -194,8 +226,23 @@ public final class PathResolver {
         return finish(request, cur, mounts.owner(cur, request.epoch()), touches, false, links > 0);
     }
 
+    /** The file type and mode of a path, or a negative errno: from the host or the module that serves it. */
+    private int lstatMode(String path, Mount m) throws VuException {
+        if (m == null || !m.served()) {
+            return host.lstatMode(hostOf(path, m));
+        }
+        try {
+            return m.lstat(path).mode();
+        } catch (VuException e) {
+            return -e.errno();
+        }
+    }
+
     private Resolution finish(Request request, String canonical, Mount m, boolean touches, boolean plain,
             boolean viaSymlink) throws VuException {
+        if (m != null && m.served()) {
+            return new Resolution(0, canonical, m, null, true, false, viaSymlink);
+        }
         String hostPath = hostOf(canonical, m);
         String path = request.path();
         // Keep what makes the kernel treat the last component as a directory: a final "." or

@@ -8,7 +8,7 @@ package jvuos.vfs;
  * @param path         the canonical path in the view (the last component may not exist)
  * @param mount        the mount it belongs to, null for a host file
  * @param hostPath     the host file the kernel should be given ("/" or "/." appended when the
- *                     guest's path required a directory)
+ *                     guest's path required a directory); null for a file a module serves
  * @param touchesMount some step of the resolution was inside a mount: the kernel, given the
  *                     guest's own path, could resolve it differently
  * @param plain        the path is relative, has no "..", met no symlink and stays in the mount of
@@ -26,9 +26,17 @@ public record Resolution(int errno, String path, Mount mount, String hostPath, b
         return errno != 0;
     }
 
-    /** The host file itself: {@link #hostPath} without the "/" or "/." that marks a directory. */
+    /** True for a file a module serves itself: no host file holds it. */
+    public boolean served() {
+        return mount != null && hostPath == null;
+    }
+
+    /** The host file itself: {@link #hostPath} without the "/" or "/." that marks a directory; null when served. */
     public String canonicalHostPath() {
         String h = hostPath;
+        if (h == null) {
+            return null;
+        }
         if (h.length() > 2 && h.endsWith("/.")) {
             h = h.substring(0, h.length() - 2);
         }

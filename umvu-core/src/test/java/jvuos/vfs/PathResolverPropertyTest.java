@@ -34,7 +34,7 @@ class PathResolverPropertyTest {
     Path scratch;
 
     private final Pointer stat = Memory.allocateDirect(Native.runtime(), 144);
-    private final PathResolver resolver = new PathResolver(new MountTable(), new HostFiles());
+    private final PathResolver resolver = new PathResolver(new MountTable(), new HostFiles(), link -> null);
 
     @Test
     void resolutionAgreesWithTheKernel() throws IOException {

@@ -1,0 +1,105 @@
+package jvuos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files a module serves itself (the test module memfs, in the hypervisor's memory): the
+ * kernel never sees them, so every path call and every call on their fds is answered by the
+ * framework. The same scripts run in a host directory are the oracle.
+ */
+class ServedFilesIT {
+    @TempDir
+    static Path home;
+
+    /** Installs memfs, compiled with the tests, in ~/.vu/modules as a user's module jar. */
+    @BeforeAll
+    static void installMemfs() throws IOException {
+        Path classes = Path.of(ServedFilesIT.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Path jar = Files.createDirectories(home.resolve(".vu/modules")).resolve("memfs.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                Stream<Path> files = Files.list(classes.resolve("jvuos/testfs"))) {
+            out.putNextEntry(new JarEntry("META-INF/services/jvuos.module.VuModule"));
+            out.write("jvuos.testfs.MemFsModule\n".getBytes());
+            for (Path f : files.toList()) {
+                out.putNextEntry(new JarEntry("jvuos/testfs/" + f.getFileName()));
+                Files.copy(f, out);
+            }
+        }
+    }
+
+    /** {@code script} with the cwd in a fresh host directory, natively or (umvu) in a memfs mount of it. */
+    private static Run inDirectory(String name, String script, boolean served, List<String> umvuOptions) {
+        Path d = Run.fresh(home.resolve(name));
+        if (!served) {
+            return Run.of(d, "", List.of("env", "HERE=" + d.resolve("d"), "bash", "-c", "mkdir d && cd d && " + script));
+        }
+        List<String> command = new ArrayList<>(List.of("env", "HOME=" + home, "HERE=" + d.resolve("d"), Run.UMVU.toString()));
+        command.addAll(umvuOptions);
+        command.addAll(List.of("bash", "-c", "vumount -t memfs none \"$PWD/d\" && cd d && " + script));
+        return Run.of(d, "", command);
+    }
+
+    private static void assertSameAsHost(String name, String script, List<String> umvuOptions) {
+        Run natively = inDirectory(name + "-host", script, false, List.of());
+        Run served = inDirectory(name + "-served", script, true, umvuOptions);
+        assertEquals(natively, served);
+        assertTrue(Files.notExists(home.resolve(name + "-served/d/a")), "the host saw a served file");
+    }
+
+    @Test
+    void programsWorkInAServedDirectory() throws IOException {
+        Path script = Files.writeString(home.resolve("served-files.sh"), Run.resource("served-files.sh"));
+        assertSameAsHost("programs", "bash " + script, List.of());
+    }
+
+    @Test
+    void syscallsOnServedPathsAndFds() throws IOException {
+        Path script = Files.writeString(home.resolve("served-calls.py"), Run.resource("served-calls.py"));
+        assertSameAsHost("calls", "python3 " + script, List.of());
+    }
+
+    @Test
+    void sameInLegacyPtraceMode() throws IOException {
+        Path script = Files.writeString(home.resolve("served-calls-legacy.py"), Run.resource("served-calls.py"));
+        assertSameAsHost("legacy", "python3 " + script, List.of("-S"));
+    }
+
+    @Test
+    void anOpenFdKeepsTheMountBusyInAnyProcess() {
+        Run run = inDirectory("busy", """
+                echo data > f && exec 3< f && cd .. || exit 1
+                vuumount d; echo "fd open: $?"
+                exec 3<&-
+                (sleep 1 < d/f) & sleep 0.3
+                vuumount d; echo "a child holds it: $?"
+                wait
+                vuumount d; echo "all closed: $?"
+                test -e d; echo "and gone: $?"
+                """, true, List.of());
+        assertEquals(new Run("fd open: 1\na child holds it: 1\nall closed: 0\nand gone: 1\n",
+                "vuumount: unmounting d: Device or resource busy\nvuumount: unmounting d: Device or resource busy\n", 0), run);
+    }
+
+    @Test
+    void aFailingModuleGivesEioAndTheSessionGoesOn() {
+        Run run = inDirectory("explode", """
+                echo boom > explode && cat explode; echo "status $?"; echo still > f && cat f
+                """, true, List.of());
+        assertEquals(new Run("status 1\nstill\n", "umvu: module memfs failed: java.lang.IllegalStateException: a bug in read\n"
+                + "cat: explode: Input/output error\n", 0), run);
+    }
+}

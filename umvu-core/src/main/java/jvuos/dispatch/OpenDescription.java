@@ -1,0 +1,65 @@
+package jvuos.dispatch;
+
+import java.util.List;
+
+import jvuos.module.DirEntry;
+import jvuos.module.VirtualFile;
+import jvuos.vfs.Mount;
+
+/**
+ * A served file opened by the guest: the hypervisor's open file description. Every guest fd
+ * that refers to it (by dup, fork, exec, whatever the process) holds the same placeholder,
+ * a host pipe whose read end the hypervisor keeps, so the kernel tells which description a
+ * guest fd refers to: /proc/PID/fd/N reads {@link #identity}.
+ */
+final class OpenDescription {
+    static final int O_ACCMODE = 3;
+    static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
+    static final int O_APPEND = 02000;
+    static final int O_NONBLOCK = 04000;
+    static final int O_PATH = 010000000;
+    /** The status flags fcntl(F_SETFL) may change. */
+    static final int SETTABLE_FLAGS = O_APPEND | O_NONBLOCK | 020000 /* O_ASYNC */ | 040000 /* O_DIRECT */
+            | 01000000 /* O_NOATIME */;
+
+    final Mount mount;
+    final VirtualFile file;
+    /** The placeholder pipe: the guest opens the read end through /proc/UMVU_PID/fd/N. */
+    final int readEnd;
+    final int writeEnd;
+    /** What readlink of a guest fd holding the placeholder gives: "pipe:[INODE]". */
+    final String identity;
+    final boolean directory;
+    /** The open(2) flags, of which fcntl(F_SETFL) changes {@link #SETTABLE_FLAGS}. */
+    int flags;
+    long offset;
+    /** A directory's entries from the last rewind on, "." and ".." first. */
+    List<DirEntry> listing;
+    /** Between the open's entry and its exit no guest fd holds the placeholder yet. */
+    boolean pending = true;
+
+    OpenDescription(Mount mount, VirtualFile file, int[] pipe, String identity, int flags, boolean directory) {
+        this.mount = mount;
+        this.file = file;
+        this.readEnd = pipe[0];
+        this.writeEnd = pipe[1];
+        this.identity = identity;
+        this.flags = flags;
+        this.directory = directory;
+    }
+
+    /** O_PATH: the fd names the file and allows no I/O. */
+    boolean pathOnly() {
+        return (flags & O_PATH) != 0;
+    }
+
+    boolean readable() {
+        return (flags & O_ACCMODE) != O_WRONLY && !pathOnly();
+    }
+
+    boolean writable() {
+        int mode = flags & O_ACCMODE;
+        return (mode == O_WRONLY || mode == O_RDWR) && !pathOnly();
+    }
+}

@@ -1,0 +1,467 @@
+package jvuos.dispatch;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jvuos.module.DirEntry;
+import jvuos.module.FileStat;
+import jvuos.module.VirtualFile;
+import jvuos.module.VuException;
+import jvuos.errno.Errno;
+import jvuos.ptrace.PtraceException;
+import jvuos.tracer.SyscallStop;
+import jvuos.vfs.ModuleCalls;
+import jvuos.vfs.PathNames;
+
+/**
+ * The fd calls on a guest fd that holds a served file's placeholder: each is answered from
+ * the open description and its module's {@link VirtualFile}. Which argument holds the fd, and
+ * which calls leave the placeholder to the kernel (close, flock, F_SETFD...), is said here.
+ */
+final class ServedFdCalls {
+    /** A handler's answer that means "the kernel runs the call on the placeholder". */
+    static final long KERNEL = Long.MIN_VALUE;
+    /** The most one read or write moves; more is a short count, as a pipe or socket gives. */
+    static final int MAX_TRANSFER = 8 << 20;
+    private static final int IOV_MAX = 1024;
+    private static final int O_LARGEFILE = 0100000;
+    private static final long FIONBIO = 0x5421;
+    private static final long FIONREAD = 0x541B;
+    private static final int SEEK_SET = 0;
+    private static final int SEEK_CUR = 1;
+    private static final int SEEK_END = 2;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
+    private static final long MAP_ANONYMOUS = 0x20;
+    private static final long EPOLL_CTL_ADD = 1;
+
+    static final int SYS_READ = 0;
+    static final int SYS_WRITE = 1;
+    static final int SYS_CLOSE = 3;
+    static final int SYS_FCNTL = 72;
+    static final int SYS_CLOSE_RANGE = 436;
+
+    /** One call on a served description. */
+    record Call(SyscallStop stop, Task task, Task.OpenFile record, OpenDescription d) {
+        long arg(int i) {
+            return stop.arg(i);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        long serve(Call c) throws VuException, PtraceException;
+    }
+
+    /** A syscall on fds: where its fds are, and how a served one is answered. */
+    private record FdSyscall(int[] fdArgs, Handler handler) {
+    }
+
+    /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
+    private static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
+
+    private final Map<Integer, FdSyscall> calls = new HashMap<>();
+    private final ServedPathCalls pathCalls;
+
+    ServedFdCalls(ServedPathCalls pathCalls) {
+        this.pathCalls = pathCalls;
+        on(SYS_READ, c -> read(c, c.arg(1), c.arg(2), -1, false));
+        on(SYS_WRITE, c -> write(c, c.arg(1), c.arg(2), -1, false));
+        on(17 /* pread64 */, c -> read(c, c.arg(1), c.arg(2), c.arg(3), true));
+        on(18 /* pwrite64 */, c -> write(c, c.arg(1), c.arg(2), c.arg(3), true));
+        on(19 /* readv */, c -> readv(c, -1, false));
+        on(20 /* writev */, c -> writev(c, -1, false));
+        on(295 /* preadv */, c -> readv(c, c.arg(3), true));
+        on(296 /* pwritev */, c -> writev(c, c.arg(3), true));
+        on(327 /* preadv2: offset -1 is the current one */, c -> readv(c, c.arg(3), c.arg(3) != -1));
+        on(328 /* pwritev2 */, c -> writev(c, c.arg(3), c.arg(3) != -1));
+        on(5 /* fstat */, c -> put(c, c.arg(1), Structs.stat(stat(c), c.d().mount.dev())));
+        on(8 /* lseek */, this::lseek);
+        on(217 /* getdents64 */, c -> getdents(c, true));
+        on(78 /* getdents */, c -> getdents(c, false));
+        on(16 /* ioctl */, this::ioctl);
+        on(SYS_FCNTL, this::fcntl);
+        on(74 /* fsync */, c -> sync(c, false));
+        on(75 /* fdatasync */, c -> sync(c, true));
+        on(277 /* sync_file_range */, c -> sync(c, true));
+        on(77 /* ftruncate */, this::ftruncate);
+        on(285 /* fallocate */, this::fallocate);
+        on(221 /* fadvise64 */, c -> c.d().file.seekable() ? (c.arg(3) > 5 ? -Errno.EINVAL : 0) : -Errno.ESPIPE);
+        on(187 /* readahead */, c -> stat(c).type() == FileStat.S_IFREG ? 0 : -Errno.EINVAL);
+        on(SYS_CLOSE, c -> KERNEL);
+        on(73 /* flock: on the placeholder, shared by the fds of one open */, c -> KERNEL);
+        on(91 /* fchmod */, c -> pathCalls.serveAs("chmod", pathCall(c)));
+        on(93 /* fchown */, c -> pathCalls.serveAs("chown", pathCall(c)));
+        on(138 /* fstatfs */, c -> pathCalls.serveAs("statfs", pathCall(c)));
+        on(81 /* fchdir */, c -> pathCalls.serveAs("chdir", pathCall(c)));
+        on(190 /* fsetxattr */, c -> pathCalls.serveAs("setxattr", pathCall(c)));
+        on(193 /* fgetxattr */, c -> pathCalls.serveAs("getxattr", pathCall(c)));
+        on(196 /* flistxattr */, c -> pathCalls.serveAs("listxattr", pathCall(c)));
+        on(199 /* fremovexattr */, c -> pathCalls.serveAs("removexattr", pathCall(c)));
+        // A served file is no memory the kernel can map, nor pages it can splice.
+        calls.put(9 /* mmap */, new FdSyscall(new int[] {4},
+                c -> (c.arg(3) & MAP_ANONYMOUS) != 0 ? KERNEL : -Errno.ENODEV));
+        calls.put(233 /* epoll_ctl */, new FdSyscall(new int[] {2},
+                c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().file.pollable() ? -Errno.EPERM : KERNEL));
+        Handler noSplice = c -> -Errno.EINVAL;
+        calls.put(40 /* sendfile */, new FdSyscall(new int[] {0, 1}, noSplice));
+        calls.put(275 /* splice */, new FdSyscall(new int[] {0, 2}, noSplice));
+        calls.put(276 /* tee */, new FdSyscall(new int[] {0, 1}, noSplice));
+        calls.put(326 /* copy_file_range */, new FdSyscall(new int[] {0, 2}, c -> -Errno.EXDEV));
+    }
+
+    private void on(int nr, Handler handler) {
+        calls.put(nr, new FdSyscall(new int[] {0}, handler));
+    }
+
+    /** The calls that must stop once a served file is open somewhere. */
+    BitSet syscalls() {
+        BitSet set = new BitSet();
+        calls.keySet().forEach(set::set);
+        set.set(SYS_CLOSE_RANGE);
+        return set;
+    }
+
+    /** The argument indexes of the call's fds; null for a call that takes none. */
+    int[] fdArgs(int nr) {
+        FdSyscall call = calls.get(nr);
+        return call == null ? null : call.fdArgs();
+    }
+
+    /** The result for the guest (a negative errno for a failure), or {@link #KERNEL}. */
+    long serve(int nr, Call c) throws PtraceException {
+        if (c.d().pathOnly() && !PATH_FD_CALLS.contains(nr)) {
+            return -Errno.EBADF;
+        }
+        try {
+            return calls.get(nr).handler().serve(c);
+        } catch (VuException e) {
+            return -e.errno();
+        }
+    }
+
+    private static ServedPathCalls.Call pathCall(Call c) {
+        return new ServedPathCalls.Call(c.stop(), c.task(), null,
+                new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d())}, new String[] {""}, null,
+                Caller.of(c.stop().tid()), c.d());
+    }
+
+    private static FileStat stat(Call c) throws VuException {
+        return ModuleCalls.guarded(c.d().file::stat, c.d().mount.module());
+    }
+
+    private static long put(Call c, long address, byte[] data) {
+        return c.stop().memory().write(c.stop().tid(), address, data, data.length) == data.length ? 0 : -Errno.EFAULT;
+    }
+
+    /** A guest buffer of an I/O call. */
+    private record Segment(long address, long length) {
+    }
+
+    private static List<Segment> iovecs(Call c) {
+        long address = c.arg(1);
+        long count = c.arg(2);
+        if (count < 0 || count > IOV_MAX) {
+            return null;
+        }
+        byte[] raw = new byte[(int) count * 16];
+        if (c.stop().memory().read(c.stop().tid(), address, raw, raw.length) != raw.length) {
+            return List.of(new Segment(-1, -1));
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        List<Segment> segments = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            segments.add(new Segment(b.getLong(16 * i), b.getLong(16 * i + 8)));
+        }
+        return segments;
+    }
+
+    private long readv(Call c, long offset, boolean positioned) throws VuException {
+        List<Segment> segments = iovecs(c);
+        return segments == null ? -Errno.EINVAL : read(c, segments, offset, positioned);
+    }
+
+    private long writev(Call c, long offset, boolean positioned) throws VuException {
+        List<Segment> segments = iovecs(c);
+        return segments == null ? -Errno.EINVAL : write(c, segments, offset, positioned);
+    }
+
+    private long read(Call c, long buffer, long count, long offset, boolean positioned) throws VuException {
+        return read(c, List.of(new Segment(buffer, count)), offset, positioned);
+    }
+
+    private long write(Call c, long buffer, long count, long offset, boolean positioned) throws VuException {
+        return write(c, List.of(new Segment(buffer, count)), offset, positioned);
+    }
+
+    /** The total of the segments, at most {@link #MAX_TRANSFER}; -EINVAL or -EFAULT for a bad vector. */
+    private static long total(List<Segment> segments) {
+        long total = 0;
+        for (Segment s : segments) {
+            if (s.length() < 0) {
+                return s.address() == -1 ? -Errno.EFAULT : -Errno.EINVAL;
+            }
+            total += s.length();
+        }
+        return Math.min(total, MAX_TRANSFER);
+    }
+
+    /** The offset a transfer starts at, or a negative errno. */
+    private static long startOffset(Call c, long offset, boolean positioned) {
+        OpenDescription d = c.d();
+        if (positioned) {
+            if (!d.file.seekable()) {
+                return -Errno.ESPIPE;
+            }
+            return offset < 0 ? -Errno.EINVAL : offset;
+        }
+        return d.file.seekable() ? d.offset : 0;
+    }
+
+    private long read(Call c, List<Segment> segments, long offset, boolean positioned) throws VuException {
+        OpenDescription d = c.d();
+        if (!d.readable()) {
+            return -Errno.EBADF;
+        }
+        if (d.directory) {
+            return -Errno.EISDIR;
+        }
+        long at = startOffset(c, offset, positioned);
+        long total = total(segments);
+        if (at < 0 || total <= 0) {
+            return Math.min(at, total);
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) total);
+        int n = ModuleCalls.guarded(() -> d.file.read(data, at), d.mount.module());
+        byte[] bytes = data.array();
+        int done = 0;
+        for (Segment s : segments) {
+            if (done >= n) {
+                break;
+            }
+            int part = (int) Math.min(s.length(), n - done);
+            byte[] chunk = done == 0 && part == bytes.length ? bytes : java.util.Arrays.copyOfRange(bytes, done, done + part);
+            if (c.stop().memory().write(c.stop().tid(), s.address(), chunk, part) != part) {
+                if (done == 0) {
+                    return -Errno.EFAULT;
+                }
+                break;
+            }
+            done += part;
+        }
+        if (!positioned && d.file.seekable()) {
+            d.offset = at + done;
+        }
+        return done;
+    }
+
+    private long write(Call c, List<Segment> segments, long offset, boolean positioned) throws VuException {
+        OpenDescription d = c.d();
+        if (!d.writable()) {
+            return -Errno.EBADF;
+        }
+        long at = startOffset(c, offset, positioned);
+        long total = total(segments);
+        if (at < 0 || total <= 0) {
+            return Math.min(at, total);
+        }
+        byte[] bytes = new byte[(int) total];
+        int gathered = 0;
+        for (Segment s : segments) {
+            int part = (int) Math.min(s.length(), total - gathered);
+            if (part == 0) {
+                continue;
+            }
+            byte[] chunk = new byte[part];
+            if (c.stop().memory().read(c.stop().tid(), s.address(), chunk, part) != part) {
+                if (gathered == 0) {
+                    return -Errno.EFAULT;
+                }
+                break;
+            }
+            System.arraycopy(chunk, 0, bytes, gathered, part);
+            gathered += part;
+            if (gathered == total) {
+                break;
+            }
+        }
+        // O_APPEND writes at the end, pwrite too (as Linux does).
+        long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.file.seekable() ? stat(c).size() : at;
+        ByteBuffer data = ByteBuffer.wrap(bytes, 0, gathered);
+        int n = ModuleCalls.guarded(() -> d.file.write(data, where), d.mount.module());
+        if (!positioned && d.file.seekable()) {
+            d.offset = where + n;
+        }
+        return n;
+    }
+
+    private long lseek(Call c) throws VuException {
+        OpenDescription d = c.d();
+        if (!d.file.seekable()) {
+            return -Errno.ESPIPE;
+        }
+        long offset = c.arg(1);
+        int whence = (int) c.arg(2);
+        if (d.directory) {
+            if (whence != SEEK_SET && whence != SEEK_CUR || (whence == SEEK_SET && offset < 0)) {
+                return -Errno.EINVAL;
+            }
+            long target = whence == SEEK_SET ? offset : d.offset + offset;
+            if (target == 0) {
+                d.listing = null; // a rewind reads the directory afresh
+            }
+            d.offset = target;
+            return target;
+        }
+        long target;
+        switch (whence) {
+            case SEEK_SET -> target = offset;
+            case SEEK_CUR -> target = d.offset + offset;
+            case SEEK_END -> target = stat(c).size() + offset;
+            case SEEK_DATA, SEEK_HOLE -> {
+                long size = stat(c).size();
+                if (offset < 0 || offset >= size) {
+                    return -Errno.ENXIO;
+                }
+                target = whence == SEEK_DATA ? offset : size;
+            }
+            default -> {
+                return -Errno.EINVAL;
+            }
+        }
+        if (target < 0) {
+            return -Errno.EINVAL;
+        }
+        d.offset = target;
+        return target;
+    }
+
+    private long getdents(Call c, boolean sixtyFour) throws VuException {
+        OpenDescription d = c.d();
+        if (!d.directory) {
+            return -Errno.ENOTDIR;
+        }
+        if (d.listing == null || d.offset == 0) {
+            FileStat self = stat(c);
+            List<DirEntry> entries = new ArrayList<>();
+            entries.add(new DirEntry(".", self.ino(), FileStat.S_IFDIR));
+            entries.add(new DirEntry("..", parentIno(c, self), FileStat.S_IFDIR));
+            entries.addAll(ModuleCalls.guarded(d.file::list, d.mount.module()));
+            d.listing = entries;
+        }
+        int size = (int) Math.min(Math.max(c.arg(2), 0), 1 << 20);
+        int first = (int) Math.min(d.offset, d.listing.size());
+        Structs.Dirents records = Structs.dirents(d.listing, first, size, sixtyFour);
+        if (records == null) {
+            return -Errno.EINVAL;
+        }
+        long r = put(c, c.arg(1), records.bytes());
+        if (r < 0) {
+            return r;
+        }
+        d.offset = records.next();
+        return records.bytes().length;
+    }
+
+    /** The inode number ".." shows: the parent's in the mount, the directory's own at the mount root. */
+    private static long parentIno(Call c, FileStat self) {
+        String path = c.record().path();
+        String point = c.d().mount.point();
+        if (path.equals(point) || !PathNames.isWithin(path, point)) {
+            return self.ino();
+        }
+        try {
+            return c.d().mount.lstat(PathNames.parent(path)).ino();
+        } catch (VuException e) {
+            return self.ino();
+        }
+    }
+
+    private long ioctl(Call c) throws VuException {
+        OpenDescription d = c.d();
+        long request = c.arg(1) & 0xffffffffL; // the kernel takes it as an unsigned int
+        long arg = c.arg(2);
+        if (request == FIONBIO) {
+            byte[] value = new byte[4];
+            if (c.stop().memory().read(c.stop().tid(), arg, value, 4) != 4) {
+                return -Errno.EFAULT;
+            }
+            boolean on = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getInt() != 0;
+            d.flags = on ? d.flags | OpenDescription.O_NONBLOCK : d.flags & ~OpenDescription.O_NONBLOCK;
+            return 0;
+        }
+        if (request == 0x5450 || request == 0x5451) {
+            return KERNEL; // FIONCLEX, FIOCLEX: the fd's own flag, on the placeholder
+        }
+        if (request == FIONREAD && stat(c).type() == FileStat.S_IFREG) {
+            long left = Math.max(0, stat(c).size() - d.offset);
+            byte[] value = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) Math.min(left, Integer.MAX_VALUE)).array();
+            return put(c, arg, value);
+        }
+        int size = d.file.ioctlSize(request);
+        if (size < 0) {
+            return -Errno.ENOTTY;
+        }
+        byte[] data = new byte[size];
+        if (size > 0 && c.stop().memory().read(c.stop().tid(), arg, data, size) != size) {
+            return -Errno.EFAULT;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        long result = ModuleCalls.guarded(() -> d.file.ioctl(request, arg, buffer), d.mount.module());
+        if (size > 0 && put(c, arg, data) < 0) {
+            return -Errno.EFAULT;
+        }
+        return result;
+    }
+
+    private long fcntl(Call c) {
+        OpenDescription d = c.d();
+        switch ((int) c.arg(1)) {
+            case 3 /* F_GETFL */ -> {
+                return (d.flags & ~(0100 | 0200 | 01000 | 0400000 | 02000000)) | O_LARGEFILE;
+            }
+            case 4 /* F_SETFL */ -> {
+                d.flags = (d.flags & ~OpenDescription.SETTABLE_FLAGS) | ((int) c.arg(2) & OpenDescription.SETTABLE_FLAGS);
+                return 0;
+            }
+            case 1031, 1032 /* F_SETPIPE_SZ, F_GETPIPE_SZ: no pipe to the guest */ -> {
+                return -Errno.EBADF;
+            }
+            default -> {
+                return KERNEL; // F_GETFD, F_SETFD, locks, owners: the placeholder's
+            }
+        }
+    }
+
+    private long sync(Call c, boolean dataOnly) throws VuException {
+        ModuleCalls.run(() -> c.d().file.sync(dataOnly), c.d().mount.module());
+        return 0;
+    }
+
+    private long ftruncate(Call c) throws VuException {
+        long length = c.arg(1);
+        if (!c.d().writable() || length < 0) {
+            return -Errno.EINVAL;
+        }
+        ModuleCalls.run(() -> c.d().file.truncate(length), c.d().mount.module());
+        return 0;
+    }
+
+    private long fallocate(Call c) throws VuException {
+        if (!c.d().writable()) {
+            return -Errno.EBADF;
+        }
+        long offset = c.arg(2);
+        long length = c.arg(3);
+        if (offset < 0 || length <= 0) {
+            return -Errno.EINVAL;
+        }
+        ModuleCalls.run(() -> c.d().file.allocate((int) c.arg(1), offset, length), c.d().mount.module());
+        return 0;
+    }
+}

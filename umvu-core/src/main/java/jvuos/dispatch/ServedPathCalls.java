@@ -1,0 +1,745 @@
+package jvuos.dispatch;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jvuos.host.HostFiles;
+import jvuos.module.FileStat;
+import jvuos.module.ServedFileSystem;
+import jvuos.module.VirtualFile;
+import jvuos.module.VuException;
+import jvuos.errno.Errno;
+import jvuos.ptrace.PtraceException;
+import jvuos.syscall.PathArg;
+import jvuos.syscall.PathCall;
+import jvuos.tracer.SyscallStop;
+import jvuos.vfs.ModuleCalls;
+import jvuos.vfs.Mount;
+import jvuos.vfs.PathNames;
+import jvuos.vfs.Resolution;
+
+/**
+ * Path calls on files a module serves: the kernel never sees these paths, so each call is
+ * answered here from the module's file system, with the checks the kernel makes before it
+ * calls a file system (existence, file type, permissions). An open gives the guest a
+ * placeholder fd ({@link VirtualFds}); an exec runs a copy of the file from a memory file.
+ */
+final class ServedPathCalls {
+    /** A handler's answer that means "the call was rewritten: let the kernel run it, then see its exit". */
+    static final long REWRITTEN = Long.MIN_VALUE;
+    private static final int SYS_OPENAT = 257;
+    private static final int AT_FDCWD = -100;
+    private static final int O_RDONLY = 0;
+    private static final long O_CREAT = 0100;
+    private static final long O_EXCL = 0200;
+    private static final long O_TRUNC = 01000;
+    private static final long O_NOFOLLOW = 0400000;
+    private static final long O_CLOEXEC = 02000000;
+    private static final long O_PATH = 010000000;
+    private static final long O_TMPFILE = 020000000;
+    private static final long AT_REMOVEDIR = 0x200;
+    private static final long AT_EMPTY_PATH = 0x1000;
+    private static final long AT_EACCESS = 0x200;
+    private static final long RENAME_EXCHANGE = 2;
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final int XATTR_SIZE_MAX = 65536;
+    /** The kernel reads at most this much of a "#!" line. */
+    private static final int BINPRM_BUF_SIZE = 256;
+    private static final int MAX_ARGS = 1 << 17;
+
+    /**
+     * One intercepted call whose first served path is {@link #r}; {@code fd} is the open
+     * description when the call names its file by an fd (AT_EMPTY_PATH, fchmod...), whose
+     * attributes then come from the open file, unlinked or not.
+     */
+    record Call(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths, PendingExit exit,
+            Caller caller, OpenDescription fd) {
+        Resolution r() {
+            return resolved[0];
+        }
+
+        long arg(int i) {
+            return stop.arg(i);
+        }
+
+        /** The argument after the path of rule {@code rule}: for "*at" and plain calls alike. */
+        long argAfterPath(int rule, int k) {
+            return stop.arg(call.paths().get(rule).index() + k);
+        }
+
+        Mount mount() {
+            return r().mount();
+        }
+
+        String rel() {
+            return r().mount().relative(r().path());
+        }
+
+        ServedFileSystem fs() {
+            return r().mount().servedFs();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        long serve(Call c) throws VuException, PtraceException;
+    }
+
+    private final Map<String, Handler> handlers = new HashMap<>();
+    private final VirtualFds fds;
+    private final HostFiles host;
+    private final Tasks tasks;
+    private final GuestPaths paths;
+    private final int ownPid;
+    private final Runnable firstOpen;
+
+    ServedPathCalls(VirtualFds fds, HostFiles host, Tasks tasks, GuestPaths paths, int ownPid, Runnable firstOpen) {
+        this.fds = fds;
+        this.host = host;
+        this.tasks = tasks;
+        this.paths = paths;
+        this.ownPid = ownPid;
+        this.firstOpen = firstOpen;
+        for (String open : List.of("open", "creat", "openat", "openat2")) {
+            handlers.put(open, this::open);
+        }
+        handlers.put("stat", c -> writeStat(c, c.arg(1)));
+        handlers.put("lstat", c -> writeStat(c, c.arg(1)));
+        handlers.put("newfstatat", c -> writeStat(c, c.arg(2)));
+        handlers.put("statx", c -> put(c, c.arg(4), Structs.statx(lstat(c), c.mount().dev())));
+        handlers.put("access", c -> access(c, c.arg(1)));
+        handlers.put("faccessat", c -> access(c, c.arg(2)));
+        handlers.put("faccessat2", c -> access(c, c.arg(2)));
+        handlers.put("readlink", this::readlink);
+        handlers.put("readlinkat", this::readlink);
+        handlers.put("chdir", this::chdir);
+        handlers.put("mkdir", c -> mkdir(c, c.arg(1)));
+        handlers.put("mkdirat", c -> mkdir(c, c.arg(2)));
+        handlers.put("mknod", c -> mknod(c, c.arg(1), c.arg(2)));
+        handlers.put("mknodat", c -> mknod(c, c.arg(2), c.arg(3)));
+        handlers.put("symlink", c -> symlink(c, c.arg(0)));
+        handlers.put("symlinkat", c -> symlink(c, c.arg(0)));
+        handlers.put("link", this::link);
+        handlers.put("linkat", this::link);
+        handlers.put("unlink", c -> unlink(c, false));
+        handlers.put("unlinkat", c -> unlink(c, (c.arg(2) & AT_REMOVEDIR) != 0));
+        handlers.put("rmdir", c -> unlink(c, true));
+        handlers.put("rename", c -> rename(c, 0));
+        handlers.put("renameat", c -> rename(c, 0));
+        handlers.put("renameat2", c -> rename(c, c.arg(4)));
+        handlers.put("chmod", c -> chmod(c, c.arg(1)));
+        handlers.put("fchmodat", c -> chmod(c, c.arg(2)));
+        handlers.put("fchmodat2", c -> chmod(c, c.arg(2)));
+        handlers.put("chown", c -> chown(c, c.arg(1), c.arg(2)));
+        handlers.put("lchown", c -> chown(c, c.arg(1), c.arg(2)));
+        handlers.put("fchownat", c -> chown(c, c.arg(2), c.arg(3)));
+        handlers.put("truncate", this::truncate);
+        handlers.put("utime", c -> utimes(c, c.arg(1), Times.UTIMBUF));
+        handlers.put("utimes", c -> utimes(c, c.arg(1), Times.TIMEVAL));
+        handlers.put("futimesat", c -> utimes(c, c.arg(2), Times.TIMEVAL));
+        handlers.put("utimensat", c -> utimes(c, c.arg(2), Times.TIMESPEC));
+        handlers.put("statfs", c -> put(c, c.arg(1), Structs.statfs(
+                ModuleCalls.guarded(() -> c.fs().statfs(), c.mount().module()), c.mount().dev(), c.mount().readOnly())));
+        handlers.put("execve", c -> exec(c, -1));
+        handlers.put("execveat", c -> exec(c, 4));
+        handlers.put("getxattr", c -> getxattr(c));
+        handlers.put("lgetxattr", c -> getxattr(c));
+        handlers.put("setxattr", c -> setxattr(c));
+        handlers.put("lsetxattr", c -> setxattr(c));
+        handlers.put("listxattr", c -> listxattr(c));
+        handlers.put("llistxattr", c -> listxattr(c));
+        handlers.put("removexattr", c -> removexattr(c));
+        handlers.put("lremovexattr", c -> removexattr(c));
+    }
+
+    /**
+     * Answers the call: a result for the guest (a negative errno for a failure), or
+     * {@link #REWRITTEN}. A call no handler knows gets EOPNOTSUPP: the kernel cannot do it
+     * on a file it does not have (inotify, fanotify, uselib, the new xattr calls).
+     */
+    long serve(Call c) throws PtraceException {
+        return serveAs(c.call().syscall().name(), c);
+    }
+
+    /**
+     * Answers the call as the path call {@code name} would be answered: fchmod as chmod,
+     * fstatfs as statfs... ({@code c.call()} may then be null: such handlers never look at it).
+     */
+    long serveAs(String name, Call c) throws PtraceException {
+        Handler h = handlers.get(name);
+        if (h == null) {
+            return -Errno.EOPNOTSUPP;
+        }
+        try {
+            return h.serve(c);
+        } catch (VuException e) {
+            return -e.errno();
+        }
+    }
+
+    /** The file a served fd's record names, as a resolution (AT_EMPTY_PATH, fchmod...). */
+    static Resolution resolutionOf(Task.OpenFile record, OpenDescription d) {
+        return new Resolution(0, record.path(), d.mount, null, true, false, false);
+    }
+
+    private static FileStat lstat(Call c) throws VuException {
+        if (c.fd() != null) {
+            return ModuleCalls.guarded(c.fd().file::stat, c.mount().module());
+        }
+        return lstat(c.mount(), c.r().path());
+    }
+
+    private static FileStat lstat(Mount m, String path) throws VuException {
+        return m.lstat(path);
+    }
+
+    /** The attributes of a path that may not exist: null for ENOENT. */
+    private static FileStat lstatIfAny(Mount m, String path) throws VuException {
+        try {
+            return m.lstat(path);
+        } catch (VuException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static long put(Call c, long address, byte[] data) {
+        return c.stop().memory().write(c.stop().tid(), address, data, data.length) == data.length ? 0 : -Errno.EFAULT;
+    }
+
+    private static long writeStat(Call c, long address) throws VuException {
+        return put(c, address, Structs.stat(lstat(c), c.mount().dev()));
+    }
+
+    /** The caller needs write and search permission in the directory holding the path's last name. */
+    private static void checkParentWritable(Call c, Resolution r) throws VuException {
+        if (c.caller().root() || r.path().equals(r.mount().point())) {
+            return;
+        }
+        String parent = PathNames.parent(r.path());
+        if (!PathNames.isWithin(parent, r.mount().point())) {
+            return; // the mount point's directory: not the module's to judge
+        }
+        int denied = c.caller().access(lstat(r.mount(), parent), Caller.W_OK | Caller.X_OK);
+        if (denied != 0) {
+            throw new VuException(denied, "no write permission in the directory");
+        }
+    }
+
+    private long access(Call c, long mode) throws VuException {
+        FileStat s = lstat(c);
+        int want = (int) mode & 7;
+        if ((want & Caller.W_OK) != 0 && c.mount().readOnly()) {
+            return -Errno.EROFS;
+        }
+        return -c.caller().access(s, want);
+    }
+
+    private long readlink(Call c) throws VuException {
+        String target = c.mount().readlink(c.r().path());
+        long buffer = c.argAfterPath(0, 1);
+        int size = (int) c.argAfterPath(0, 2);
+        if (size <= 0) {
+            return -Errno.EINVAL;
+        }
+        byte[] bytes = target.getBytes(StandardCharsets.ISO_8859_1);
+        int n = Math.min(bytes.length, size);
+        return c.stop().memory().write(c.stop().tid(), buffer, bytes, n) == n ? n : -Errno.EFAULT;
+    }
+
+    private long chdir(Call c) throws VuException {
+        FileStat s = lstat(c);
+        if (!s.isDirectory()) {
+            return -Errno.ENOTDIR;
+        }
+        int denied = c.caller().access(s, Caller.X_OK);
+        if (denied != 0) {
+            return -denied;
+        }
+        // The kernel keeps its own cwd (it has no served directory to hold): every relative
+        // path from here is resolved in the view, never by the kernel.
+        GuestPaths.Start before = paths.cwd(c.stop().tid(), c.task());
+        c.task().fs.set(c.r().path(), before != null && before.kernelDir() != null ? before.kernelDir() : "/");
+        return 0;
+    }
+
+    private long mkdir(Call c, long mode) throws VuException {
+        if (lstatIfAny(c.mount(), c.r().path()) != null) {
+            return -Errno.EEXIST;
+        }
+        checkParentWritable(c, c.r());
+        int perm = (int) mode & 07777 & ~c.caller().umask();
+        ModuleCalls.run(() -> c.fs().mkdir(c.rel(), perm, c.caller().credentials()), c.mount().module());
+        return 0;
+    }
+
+    private long mknod(Call c, long mode, long dev) throws VuException {
+        int type = (int) mode & FileStat.S_IFMT;
+        if (type == 0) {
+            type = FileStat.S_IFREG;
+        }
+        if (type == FileStat.S_IFDIR || type == FileStat.S_IFLNK) {
+            return -Errno.EINVAL;
+        }
+        if (lstatIfAny(c.mount(), c.r().path()) != null) {
+            return -Errno.EEXIST;
+        }
+        if ((type == FileStat.S_IFCHR || type == FileStat.S_IFBLK) && !c.caller().root()) {
+            return -Errno.EPERM;
+        }
+        checkParentWritable(c, c.r());
+        int fullMode = type | ((int) mode & 07777 & ~c.caller().umask());
+        long rdev = type == FileStat.S_IFCHR || type == FileStat.S_IFBLK ? dev : 0;
+        ModuleCalls.run(() -> c.fs().mknod(c.rel(), fullMode, rdev, c.caller().credentials()), c.mount().module());
+        return 0;
+    }
+
+    private long symlink(Call c, long targetAddress) throws VuException {
+        String target = c.stop().memory().readPath(c.stop().tid(), targetAddress);
+        if (target == null) {
+            return -c.stop().memory().lastErrno();
+        }
+        if (target.isEmpty()) {
+            return -Errno.ENOENT;
+        }
+        if (lstatIfAny(c.mount(), c.r().path()) != null) {
+            return -Errno.EEXIST;
+        }
+        checkParentWritable(c, c.r());
+        ModuleCalls.run(() -> c.fs().symlink(target, c.rel(), c.caller().credentials()), c.mount().module());
+        return 0;
+    }
+
+    private long link(Call c) throws VuException {
+        Resolution to = c.resolved()[1];
+        FileStat s = lstat(c);
+        if (s.isDirectory()) {
+            return -Errno.EPERM;
+        }
+        if (lstatIfAny(to.mount(), to.path()) != null) {
+            return -Errno.EEXIST;
+        }
+        checkParentWritable(c, to);
+        String toRel = to.mount().relative(to.path());
+        ModuleCalls.run(() -> c.fs().link(c.rel(), toRel), c.mount().module());
+        return 0;
+    }
+
+    private long unlink(Call c, boolean directory) throws VuException {
+        String guestPath = c.guestPaths()[0];
+        if (directory && PathNames.endsWithDot(guestPath)) {
+            return guestPath.endsWith("..") ? -Errno.ENOTEMPTY : -Errno.EINVAL;
+        }
+        FileStat s = lstat(c);
+        if (directory && !s.isDirectory()) {
+            return -Errno.ENOTDIR;
+        }
+        if (!directory && s.isDirectory()) {
+            return -Errno.EISDIR;
+        }
+        if (!directory && PathNames.endsAsDirectory(guestPath)) {
+            return s.isSymlink() ? -Errno.ENOTDIR : -Errno.EISDIR;
+        }
+        checkParentWritable(c, c.r());
+        ModuleCalls.run(() -> {
+            if (directory) {
+                c.fs().rmdir(c.rel());
+            } else {
+                c.fs().unlink(c.rel());
+            }
+        }, c.mount().module());
+        return 0;
+    }
+
+    private long rename(Call c, long flags) throws VuException {
+        Resolution to = c.resolved()[1];
+        lstat(c);
+        checkParentWritable(c, c.r());
+        checkParentWritable(c, to);
+        String toRel = to.mount().relative(to.path());
+        ModuleCalls.run(() -> c.fs().rename(c.rel(), toRel, (int) flags), c.mount().module());
+        tasks.moved(c.r().path(), to.path(), null, null, (flags & RENAME_EXCHANGE) != 0);
+        return 0;
+    }
+
+    private long chmod(Call c, long mode) throws VuException {
+        if (!c.caller().owns(lstat(c))) {
+            return -Errno.EPERM;
+        }
+        ModuleCalls.run(() -> c.fs().chmod(c.rel(), (int) mode & 07777), c.mount().module());
+        return 0;
+    }
+
+    private long chown(Call c, long uidArg, long gidArg) throws VuException {
+        int uid = (int) uidArg;
+        int gid = (int) gidArg;
+        FileStat s = lstat(c);
+        if (!c.caller().root()) {
+            boolean uidKept = uid == -1 || uid == s.uid();
+            boolean ownGroup = gid == -1 || gid == c.caller().credentials().gid() || c.caller().groups().contains(gid);
+            if (!c.caller().owns(s) || !uidKept || !ownGroup) {
+                return -Errno.EPERM;
+            }
+        }
+        ModuleCalls.run(() -> c.fs().chown(c.rel(), uid, gid), c.mount().module());
+        return 0;
+    }
+
+    private long truncate(Call c) throws VuException {
+        long length = c.arg(1);
+        FileStat s = lstat(c);
+        if (s.isDirectory()) {
+            return -Errno.EISDIR;
+        }
+        if (length < 0) {
+            return -Errno.EINVAL;
+        }
+        int denied = c.caller().access(s, Caller.W_OK);
+        if (denied != 0) {
+            return -denied;
+        }
+        ModuleCalls.run(() -> c.fs().truncate(c.rel(), length), c.mount().module());
+        return 0;
+    }
+
+    /** The layouts of the times argument of utime, utimes/futimesat and utimensat. */
+    enum Times { UTIMBUF, TIMEVAL, TIMESPEC }
+
+    private long utimes(Call c, long address, Times layout) throws VuException {
+        FileStat s = lstat(c);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        long atime = now;
+        long mtime = now;
+        boolean explicit = false;
+        if (address != 0) {
+            byte[] raw = new byte[32];
+            int size = layout == Times.UTIMBUF ? 16 : 32;
+            if (c.stop().memory().read(c.stop().tid(), address, raw, size) != size) {
+                return -Errno.EFAULT;
+            }
+            ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+            long[] t = new long[2];
+            for (int i = 0; i < 2; i++) {
+                switch (layout) {
+                    case UTIMBUF -> t[i] = b.getLong(8 * i) * 1_000_000_000L;
+                    case TIMEVAL -> {
+                        long usec = b.getLong(16 * i + 8);
+                        if (usec < 0 || usec >= 1_000_000) {
+                            return -Errno.EINVAL;
+                        }
+                        t[i] = b.getLong(16 * i) * 1_000_000_000L + usec * 1000;
+                    }
+                    case TIMESPEC -> {
+                        long nsec = b.getLong(16 * i + 8);
+                        if (nsec == UTIME_NOW) {
+                            t[i] = now;
+                        } else if (nsec == UTIME_OMIT) {
+                            t[i] = ServedFileSystem.OMIT;
+                        } else if (nsec < 0 || nsec >= 1_000_000_000) {
+                            return -Errno.EINVAL;
+                        } else {
+                            t[i] = b.getLong(16 * i) * 1_000_000_000L + nsec;
+                            explicit = true;
+                        }
+                    }
+                }
+            }
+            explicit |= layout != Times.TIMESPEC;
+            atime = t[0];
+            mtime = t[1];
+        }
+        // Setting given times needs ownership; setting "now" needs write permission or ownership.
+        if (explicit ? !c.caller().owns(s) : !c.caller().owns(s) && c.caller().access(s, Caller.W_OK) != 0) {
+            return explicit ? -Errno.EPERM : -Errno.EACCES;
+        }
+        long a = atime;
+        long m = mtime;
+        ModuleCalls.run(() -> c.fs().utimens(c.rel(), a, m), c.mount().module());
+        return 0;
+    }
+
+    private long getxattr(Call c) throws VuException {
+        String name = c.stop().memory().readString(c.stop().tid(), c.arg(1), 256);
+        if (name == null) {
+            return -Errno.EFAULT;
+        }
+        byte[] value = ModuleCalls.guarded(() -> c.fs().getxattr(c.rel(), name), c.mount().module());
+        return sized(c, c.arg(2), c.arg(3), value);
+    }
+
+    /** The value, or its size when the guest asked with size 0; ERANGE when it does not fit. */
+    private static long sized(Call c, long address, long size, byte[] value) {
+        if (size == 0) {
+            return value.length;
+        }
+        if (size < value.length) {
+            return -Errno.ERANGE;
+        }
+        return c.stop().memory().write(c.stop().tid(), address, value, value.length) == value.length
+                ? value.length : -Errno.EFAULT;
+    }
+
+    private long setxattr(Call c) throws VuException {
+        String name = c.stop().memory().readString(c.stop().tid(), c.arg(1), 256);
+        long size = c.arg(3);
+        if (name == null) {
+            return -Errno.EFAULT;
+        }
+        if (size > XATTR_SIZE_MAX) {
+            return -Errno.ERANGE; // the kernel's E2BIG comes from a size over the maximum
+        }
+        byte[] value = new byte[(int) size];
+        if (size > 0 && c.stop().memory().read(c.stop().tid(), c.arg(2), value, (int) size) != size) {
+            return -Errno.EFAULT;
+        }
+        if (!c.caller().owns(lstat(c))) {
+            return -Errno.EPERM;
+        }
+        ModuleCalls.run(() -> c.fs().setxattr(c.rel(), name, value, (int) c.arg(4)), c.mount().module());
+        return 0;
+    }
+
+    private long listxattr(Call c) throws VuException {
+        List<String> names = ModuleCalls.guarded(() -> c.fs().listxattr(c.rel()), c.mount().module());
+        StringBuilder all = new StringBuilder();
+        for (String n : names) {
+            all.append(n).append('\0');
+        }
+        return sized(c, c.arg(1), c.arg(2), all.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private long removexattr(Call c) throws VuException {
+        String name = c.stop().memory().readString(c.stop().tid(), c.arg(1), 256);
+        if (name == null) {
+            return -Errno.EFAULT;
+        }
+        if (!c.caller().owns(lstat(c))) {
+            return -Errno.EPERM;
+        }
+        ModuleCalls.run(() -> c.fs().removexattr(c.rel(), name), c.mount().module());
+        return 0;
+    }
+
+    /**
+     * open, openat, openat2, creat: the kernel's checks, the module's open, and then the
+     * guest's call becomes openat(AT_FDCWD, "/proc/UMVU_PID/fd/N", O_RDWR) of the new
+     * description's placeholder, close-on-exec as the guest asked. The fd is recorded at its exit.
+     */
+    private long open(Call c) throws VuException, PtraceException {
+        SyscallStop stop = c.stop();
+        PathArg arg = c.call().paths().get(0);
+        long flags = switch (c.call().syscall().name()) {
+            case "creat" -> O_CREAT | O_TRUNC | OpenDescription.O_WRONLY;
+            case "openat2" -> openHowFlags(c, arg);
+            default -> stop.arg(arg.flagsIndex());
+        };
+        long modeArg = switch (c.call().syscall().name()) {
+            case "creat" -> stop.arg(1);
+            case "openat2" -> openHowMode(c, arg);
+            default -> stop.arg(arg.flagsIndex() + 1);
+        };
+        if ((flags & O_TMPFILE) == O_TMPFILE) {
+            return -Errno.EOPNOTSUPP;
+        }
+        boolean pathOnly = (flags & O_PATH) != 0;
+        String path = c.r().path();
+        FileStat s = lstatIfAny(c.mount(), path);
+        int access = (int) flags & OpenDescription.O_ACCMODE;
+        boolean writes = access == OpenDescription.O_WRONLY || access == OpenDescription.O_RDWR;
+        if (s == null) {
+            if ((flags & O_CREAT) == 0) {
+                return -Errno.ENOENT;
+            }
+            if (PathNames.endsAsDirectory(c.guestPaths()[0])) {
+                return -Errno.EISDIR;
+            }
+            checkParentWritable(c, c.r());
+            int perm = (int) modeArg & 07777 & ~c.caller().umask();
+            ModuleCalls.run(() -> c.fs().create(c.rel(), perm, c.caller().credentials()), c.mount().module());
+            s = lstat(c);
+        } else {
+            if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+                return -Errno.EEXIST;
+            }
+            if (s.isSymlink() && !pathOnly) {
+                return -Errno.ELOOP; // O_NOFOLLOW on a symlink
+            }
+            if (s.isDirectory() && (writes || (flags & (O_CREAT | O_TRUNC)) != 0)) {
+                return -Errno.EISDIR;
+            }
+            int want = (access == OpenDescription.O_RDWR ? Caller.R_OK | Caller.W_OK
+                    : access == OpenDescription.O_WRONLY ? Caller.W_OK : Caller.R_OK);
+            int denied = pathOnly ? 0 : c.caller().access(s, want);
+            if (denied != 0) {
+                return -denied;
+            }
+        }
+        if ((flags & PathArg.O_DIRECTORY) != 0 && !s.isDirectory()) {
+            return -Errno.ENOTDIR;
+        }
+        if ((flags & O_TRUNC) != 0 && writes && !pathOnly && s.type() == FileStat.S_IFREG && s.size() > 0) {
+            ModuleCalls.run(() -> c.fs().truncate(c.rel(), 0), c.mount().module());
+        }
+        int openFlags = (int) flags;
+        // An O_PATH fd only names the file: the module does not open it.
+        Mount mount = c.mount();
+        VirtualFile file = pathOnly ? () -> mount.lstat(path)
+                : ModuleCalls.guarded(() -> c.fs().open(c.rel(), openFlags), c.mount().module());
+        OpenDescription d;
+        try {
+            d = fds.open(c.mount(), file, openFlags, s.isDirectory());
+        } catch (VuException e) {
+            ModuleCalls.run(file::close, c.mount().module());
+            throw e;
+        }
+        firstOpen.run();
+        PendingExit exit = c.exit();
+        exit.served = d;
+        exit.servedPath = path;
+        stop.setNr(SYS_OPENAT);
+        exit.setArg(stop, 0, AT_FDCWD);
+        if (!exit.setPathArg(stop, 1, "/proc/" + ownPid + "/fd/" + d.readEnd)) {
+            fds.failed(d);
+            exit.served = null;
+            return -Errno.EFAULT;
+        }
+        exit.setArg(stop, 2, OpenDescription.O_RDWR | (flags & O_CLOEXEC));
+        exit.setArg(stop, 3, 0);
+        return REWRITTEN;
+    }
+
+    /**
+     * A "#!" script: what the kernel's binfmt_script does, done here, since the kernel cannot
+     * open the script: the call execs the interpreter (a host file) with the argument vector
+     * [interpreter, its optional argument, the script's path as the guest gave it, the
+     * guest's arguments after the first]. The interpreter then opens the script in the view.
+     */
+    private long script(Call c, byte[] content, int flagsIndex) throws PtraceException {
+        int end = 2;
+        while (end < content.length && end < BINPRM_BUF_SIZE && content[end] != '\n') {
+            end++;
+        }
+        String line = new String(content, 2, end - 2, StandardCharsets.ISO_8859_1).strip();
+        if (line.isEmpty()) {
+            return -Errno.ENOEXEC;
+        }
+        int space = line.indexOf(' ') >= 0 ? line.indexOf(' ') : line.indexOf('\t');
+        String interpreter = space < 0 ? line : line.substring(0, space);
+        String option = space < 0 ? "" : line.substring(space + 1).strip();
+        Resolution r = paths.resolve(new jvuos.vfs.PathResolver.Request(interpreter, "/", true, false, false,
+                Integer.MAX_VALUE, c.task().tgid, c.stop().tid()));
+        if (r.failed()) {
+            return -r.errno();
+        }
+        if (r.served()) {
+            return -Errno.ENOEXEC; // an interpreter that is itself served is not run
+        }
+        SyscallStop stop = c.stop();
+        int pathIndex = c.call().paths().get(0).index();
+        String scriptPath = c.guestPaths()[0].isEmpty() ? "/dev/fd/" + stop.arg(0) : c.guestPaths()[0];
+        List<Long> args = new java.util.ArrayList<>();
+        args.add(stop.push(HostFiles.bytes(interpreter)));
+        if (!option.isEmpty()) {
+            args.add(stop.push(HostFiles.bytes(option)));
+        }
+        args.add(stop.push(HostFiles.bytes(scriptPath)));
+        long argv = stop.arg(pathIndex + 1);
+        byte[] pointer = new byte[8];
+        for (int i = 1; argv != 0; i++) {
+            if (i > MAX_ARGS || stop.memory().read(stop.tid(), argv + 8L * i, pointer, 8) != 8) {
+                return -Errno.EFAULT;
+            }
+            long p = ByteBuffer.wrap(pointer).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (p == 0) {
+                break;
+            }
+            args.add(p);
+        }
+        ByteBuffer vector = ByteBuffer.allocate(8 * (args.size() + 1)).order(ByteOrder.LITTLE_ENDIAN);
+        for (long a : args) {
+            if (a == 0) {
+                return -Errno.EFAULT;
+            }
+            vector.putLong(a);
+        }
+        long vectorAddress = stop.push(vector.array());
+        PendingExit exit = c.exit();
+        if (vectorAddress == 0 || !exit.setPathArg(stop, pathIndex, r.hostPath())) {
+            return -Errno.EFAULT;
+        }
+        exit.setArg(stop, pathIndex + 1, vectorAddress);
+        if (flagsIndex >= 0 && (c.arg(flagsIndex) & AT_EMPTY_PATH) != 0) {
+            exit.setArg(stop, flagsIndex, c.arg(flagsIndex) & ~AT_EMPTY_PATH);
+        }
+        return REWRITTEN;
+    }
+
+    private static long openHowFlags(Call c, PathArg arg) {
+        return openHowField(c, arg, 0);
+    }
+
+    private static long openHowMode(Call c, PathArg arg) {
+        return openHowField(c, arg, 8);
+    }
+
+    private static long openHowField(Call c, PathArg arg, int offset) {
+        byte[] field = new byte[8];
+        c.stop().memory().read(c.stop().tid(), c.stop().arg(arg.flagsIndex()) + offset, field, 8);
+        return ByteBuffer.wrap(field).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /**
+     * execve and execveat of a served file: the kernel execs a copy of it, put in a memory
+     * file that the guest's call names by /proc path (closed at the call's exit).
+     */
+    private long exec(Call c, int flagsIndex) throws VuException, PtraceException {
+        FileStat s = lstat(c);
+        if (s.type() != FileStat.S_IFREG || c.caller().access(s, Caller.X_OK) != 0) {
+            return -Errno.EACCES;
+        }
+        if (s.size() > Integer.MAX_VALUE - 16) {
+            return -Errno.ENOMEM;
+        }
+        VirtualFile file = ModuleCalls.guarded(() -> c.fs().open(c.rel(), O_RDONLY), c.mount().module());
+        byte[] content = new byte[(int) s.size()];
+        try {
+            int done = 0;
+            while (done < content.length) {
+                int at = done;
+                int n = ModuleCalls.guarded(() -> file.read(ByteBuffer.wrap(content, at, content.length - at), at),
+                        c.mount().module());
+                if (n <= 0) {
+                    break;
+                }
+                done += n;
+            }
+        } finally {
+            ModuleCalls.run(file::close, c.mount().module());
+        }
+        if (content.length > 2 && content[0] == '#' && content[1] == '!') {
+            return script(c, content, flagsIndex);
+        }
+        String path = c.r().path();
+        int fd = host.memoryFile(path.substring(path.lastIndexOf('/') + 1), content);
+        if (fd < 0) {
+            return fd;
+        }
+        PendingExit exit = c.exit();
+        exit.memoryFile = fd;
+        int pathIndex = c.call().paths().get(0).index();
+        if (!exit.setPathArg(c.stop(), pathIndex, "/proc/" + ownPid + "/fd/" + fd)) {
+            return -Errno.EFAULT;
+        }
+        if (flagsIndex >= 0 && (c.arg(flagsIndex) & AT_EMPTY_PATH) != 0) {
+            exit.setArg(c.stop(), flagsIndex, c.arg(flagsIndex) & ~AT_EMPTY_PATH);
+        }
+        return REWRITTEN;
+    }
+}

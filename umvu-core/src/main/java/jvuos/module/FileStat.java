@@ -1,0 +1,35 @@
+package jvuos.module;
+
+/**
+ * The attributes of a file a module serves, as stat(2) shows them. The hypervisor supplies
+ * st_dev (one device number per mount) and st_blksize when the module gives 0.
+ *
+ * @param mode   file type and permission bits, e.g. {@code S_IFREG | 0644}
+ * @param ino    an inode number, stable and unique within the mount while the file lives
+ * @param rdev   the device number of a character or block device, else 0
+ * @param blocks 512-byte blocks allocated
+ * @param atime  access time in nanoseconds since the epoch; likewise {@code mtime}, {@code ctime}
+ */
+public record FileStat(int mode, long ino, long nlink, int uid, int gid, long rdev, long size, long blocks,
+        int blockSize, long atime, long mtime, long ctime) {
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFSOCK = 0140000;
+    public static final int S_IFLNK = 0120000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFBLK = 0060000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFIFO = 0010000;
+
+    public int type() {
+        return mode & S_IFMT;
+    }
+
+    public boolean isDirectory() {
+        return type() == S_IFDIR;
+    }
+
+    public boolean isSymlink() {
+        return type() == S_IFLNK;
+    }
+}

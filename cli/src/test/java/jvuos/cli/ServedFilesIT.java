@@ -60,22 +60,38 @@ class ServedFilesIT {
         assertTrue(Files.notExists(home.resolve(name + "-served/d/a")), "the host saw a served file");
     }
 
+    /** Runs the resource script {@code name} with {@code interpreter} in both places. */
+    private static void assertScriptSameAsHost(String interpreter, String name, List<String> umvuOptions) throws IOException {
+        String copy = (umvuOptions.isEmpty() ? "" : "legacy-") + name;
+        Path script = Files.writeString(home.resolve(copy), Run.resource(name));
+        assertSameAsHost(copy, interpreter + " " + script, umvuOptions);
+    }
+
     @Test
     void programsWorkInAServedDirectory() throws IOException {
-        Path script = Files.writeString(home.resolve("served-files.sh"), Run.resource("served-files.sh"));
-        assertSameAsHost("programs", "bash " + script, List.of());
+        assertScriptSameAsHost("bash", "served-files.sh", List.of());
     }
 
     @Test
     void syscallsOnServedPathsAndFds() throws IOException {
-        Path script = Files.writeString(home.resolve("served-calls.py"), Run.resource("served-calls.py"));
-        assertSameAsHost("calls", "python3 " + script, List.of());
+        assertScriptSameAsHost("python3", "served-calls.py", List.of());
+    }
+
+    @Test
+    void blockingReadsSignalsAndReadiness() throws IOException {
+        assertScriptSameAsHost("python3", "served-fifo.py", List.of());
+    }
+
+    @Test
+    void mmapOfServedFiles() throws IOException {
+        assertScriptSameAsHost("python3", "served-mmap.py", List.of());
     }
 
     @Test
     void sameInLegacyPtraceMode() throws IOException {
-        Path script = Files.writeString(home.resolve("served-calls-legacy.py"), Run.resource("served-calls.py"));
-        assertSameAsHost("legacy", "python3 " + script, List.of("-S"));
+        for (String name : List.of("served-calls.py", "served-fifo.py", "served-mmap.py")) {
+            assertScriptSameAsHost("python3", name, List.of("-S"));
+        }
     }
 
     @Test

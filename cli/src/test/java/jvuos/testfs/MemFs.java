@@ -50,6 +50,7 @@ final class MemFs implements ServedFileSystem {
         byte[] data = new byte[0];
         long size;
         String target;
+        Fifo fifo;
         final Map<String, Node> children = new TreeMap<>();
         final Map<String, byte[]> xattrs = new LinkedHashMap<>();
 
@@ -333,6 +334,12 @@ final class MemFs implements ServedFileSystem {
         int type = n.mode & FileStat.S_IFMT;
         if (type == FileStat.S_IFCHR) {
             return new ZeroDevice(n);
+        }
+        if (type == FileStat.S_IFIFO) {
+            if (n.fifo == null) {
+                n.fifo = new Fifo();
+            }
+            return n.fifo.open(n, flags);
         }
         if (type != FileStat.S_IFREG && type != FileStat.S_IFDIR) {
             throw new VuException(Errno.ENXIO, rel);

@@ -31,6 +31,7 @@ public final class Errno {
     public static final int ESPIPE = 29;
     public static final int EROFS = 30;
     public static final int EMLINK = 31;
+    public static final int EPIPE = 32;
     public static final int ERANGE = 34;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOTEMPTY = 39;

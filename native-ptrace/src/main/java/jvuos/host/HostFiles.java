@@ -26,6 +26,23 @@ public final class HostFiles {
     private static final int SYS_READLINKAT = 267;
     private static final int SYS_NEWFSTATAT = 262;
     private static final int SYS_OPENAT2 = 437;
+    private static final int SYS_OPENAT = 257;
+    private static final int SYS_READ = 0;
+    private static final int SYS_POLL = 7;
+    private static final int SYS_PREAD64 = 17;
+    private static final int SYS_WRITE = 1;
+    private static final int SYS_LSEEK = 8;
+    private static final int SEEK_CUR = 1;
+    private static final int SYS_PIDFD_OPEN = 434;
+    private static final int SYS_PIDFD_GETFD = 438;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int SYS_PWRITE64 = 18;
+    private static final int SYS_FTRUNCATE = 77;
+    private static final int CHUNK = 1 << 20;
+    private static final short POLLIN = 1;
+    private static final short POLLHUP = 0x10;
+    private static final long O_WRONLY = 1;
+    private static final long O_NONBLOCK = 04000;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int ST_MODE_OFFSET = 24;
     private static final int STAT_SIZE = 144;
@@ -42,9 +59,12 @@ public final class HostFiles {
     private final Pointer stat = Memory.allocateDirect(Native.runtime(), STAT_SIZE);
     private final Pointer link = Memory.allocateDirect(Native.runtime(), LINK_MAX);
     private final Pointer how = Memory.allocateDirect(Native.runtime(), OPEN_HOW_SIZE);
+    private static final Pointer EMPTY_PATH = Memory.allocateDirect(Native.runtime(), 1, true);
     /** The path argument of the last call: PATH_MAX bytes and the NUL. */
     private final Pointer pathBuffer = Memory.allocateDirect(Native.runtime(), LINK_MAX + 1);
     private int lastErrno;
+    /** The buffer of pread and pwrite, made at their first use. */
+    private Pointer chunk;
 
     /** The path as the NUL-terminated bytes the kernel takes. */
     public static byte[] bytes(String path) {
@@ -154,6 +174,146 @@ public final class HostFiles {
             return null;
         }
         return fds;
+    }
+
+    /** For each fd (a pipe's read end), whether poll reports POLLHUP: no writer holds the pipe any more. */
+    public boolean[] hungUp(int[] fds) {
+        boolean[] hup = new boolean[fds.length];
+        if (fds.length == 0) {
+            return hup;
+        }
+        Pointer pollfds = Memory.allocateDirect(Native.runtime(), 8L * fds.length);
+        for (int i = 0; i < fds.length; i++) {
+            pollfds.putInt(8L * i, fds[i]);
+            pollfds.putShort(8L * i + 4, POLLIN);
+            pollfds.putShort(8L * i + 6, (short) 0);
+        }
+        if (DirectCalls.syscall(SYS_POLL, pollfds.address(), fds.length, 0, 0) < 0) {
+            return hup;
+        }
+        for (int i = 0; i < fds.length; i++) {
+            hup[i] = (pollfds.getShort(8L * i + 6) & POLLHUP) != 0;
+        }
+        return hup;
+    }
+
+    /**
+     * Puts one byte into the pipe whose read end is {@code readEnd}, through a writer opened and
+     * closed for it (so that holding no writer, the hypervisor still hears when others let go).
+     */
+    public boolean putByte(int readEnd) {
+        if (!putPath("/proc/self/fd/" + readEnd)) {
+            return false;
+        }
+        long fd = DirectCalls.syscall(SYS_OPENAT, AT_FDCWD, pathBuffer.address(), O_WRONLY | O_CLOEXEC | O_NONBLOCK, 0);
+        if (fd < 0) {
+            return false;
+        }
+        long written = libc.write((int) fd, new byte[] {1}, 1);
+        DirectCalls.close((int) fd);
+        return written == 1;
+    }
+
+    /** Takes one byte out of a pipe known to hold one. */
+    public boolean takeByte(int readEnd) {
+        return DirectCalls.syscall(SYS_READ, readEnd, link.address(), 1, 0) == 1;
+    }
+
+    /**
+     * A copy, in the hypervisor, of fd {@code fd} of process {@code pid} (pidfd_getfd: the same
+     * open file, offset included), or -errno.
+     */
+    public int borrow(int pid, int fd) {
+        long pidfd = DirectCalls.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        if (pidfd < 0) {
+            return -DirectCalls.errno();
+        }
+        long copy = DirectCalls.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 0);
+        int errno = DirectCalls.errno();
+        DirectCalls.close((int) pidfd);
+        return copy < 0 ? -errno : (int) copy;
+    }
+
+    /** The file type and mode of a hypervisor fd's file, or -errno. */
+    public int fdMode(int fd) {
+        long r = DirectCalls.syscall(SYS_NEWFSTATAT, fd, EMPTY_PATH.address(), stat.address(), AT_EMPTY_PATH);
+        return r < 0 ? -DirectCalls.errno() : stat.getInt(ST_MODE_OFFSET);
+    }
+
+    /** read (offset -1: at the fd's own offset, which moves) or pread on a hypervisor fd: bytes read, or -errno. */
+    public long read(int fd, byte[] buf, int length, long offset) {
+        if (offset >= 0) {
+            return pread(fd, buf, length, offset);
+        }
+        Pointer chunk = chunk();
+        int n = Math.min(CHUNK, length);
+        long got = DirectCalls.syscall(SYS_READ, fd, chunk.address(), n, 0);
+        if (got < 0) {
+            return -DirectCalls.errno();
+        }
+        chunk.get(0, buf, 0, (int) got);
+        return got;
+    }
+
+    /** write (offset -1: at the fd's own offset) or pwrite on a hypervisor fd: bytes written, or -errno. */
+    public long write(int fd, byte[] buf, int length, long offset) {
+        if (offset >= 0) {
+            return pwrite(fd, buf, length, offset);
+        }
+        Pointer chunk = chunk();
+        int n = Math.min(CHUNK, length);
+        chunk.put(0, buf, 0, n);
+        long put = DirectCalls.syscall(SYS_WRITE, fd, chunk.address(), n, 0);
+        return put < 0 ? -DirectCalls.errno() : put;
+    }
+
+    /** Moves a hypervisor fd's offset back by {@code count} bytes. */
+    public void lseekBack(int fd, long count) {
+        DirectCalls.syscall(SYS_LSEEK, fd, -count, SEEK_CUR, 0);
+    }
+
+    /** pread on a hypervisor fd: bytes read, or -errno. */
+    public long pread(int fd, byte[] buf, int length, long offset) {
+        Pointer chunk = chunk();
+        long total = 0;
+        while (total < length) {
+            int n = (int) Math.min(CHUNK, length - total);
+            long got = DirectCalls.syscall(SYS_PREAD64, fd, chunk.address(), n, offset + total);
+            if (got <= 0) {
+                return total > 0 ? total : got < 0 ? -DirectCalls.errno() : 0;
+            }
+            chunk.get(0, buf, (int) total, (int) got);
+            total += got;
+        }
+        return total;
+    }
+
+    /** pwrite on a hypervisor fd: bytes written, or -errno. */
+    public long pwrite(int fd, byte[] buf, int length, long offset) {
+        Pointer chunk = chunk();
+        long total = 0;
+        while (total < length) {
+            int n = (int) Math.min(CHUNK, length - total);
+            chunk.put(0, buf, (int) total, n);
+            long put = DirectCalls.syscall(SYS_PWRITE64, fd, chunk.address(), n, offset + total);
+            if (put <= 0) {
+                return total > 0 ? total : put < 0 ? -DirectCalls.errno() : 0;
+            }
+            total += put;
+        }
+        return total;
+    }
+
+    /** ftruncate on a hypervisor fd: 0 or -errno. */
+    public int truncate(int fd, long length) {
+        return DirectCalls.syscall(SYS_FTRUNCATE, fd, length, 0, 0) < 0 ? -DirectCalls.errno() : 0;
+    }
+
+    private Pointer chunk() {
+        if (chunk == null) {
+            chunk = Memory.allocateDirect(Native.runtime(), CHUNK);
+        }
+        return chunk;
     }
 
     public void close(int fd) {

@@ -58,6 +58,20 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_UMOUNT2 = 166;
     private static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final int SYS_PPOLL = 271;
+    private static final int SYS_OPENAT = 257;
+    private static final long O_RDWR = 2;
+    private static final long O_CLOEXEC = 02000000;
+    private static final long MAP_SHARED = 1;
+    private static final long MAP_SHARED_VALIDATE = 3;
+    private static final long MAP_TYPE = 0xf;
+    private static final long MAP_ANONYMOUS = 0x20;
+    private static final long PROT_WRITE = 2;
+    private static final long PAGE = 4096;
+    private static final short POLLIN = 1;
+    private static final long SIGSET_SIZE = 8;
+    /** How long a call on a served file that cannot say when it is ready waits before it tries again. */
+    private static final long RETRY_NANOS = 10_000_000;
     private static final long CLOSE_RANGE_UNSHARE = 2;
     private static final long CLOSE_RANGE_CLOEXEC = 4;
 
@@ -78,12 +92,14 @@ public final class Dispatcher implements SyscallHandler {
     private final MountCalls mountCalls;
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
+    private final ServedMappings mappings = new ServedMappings(host);
     private final Map<Integer, Service> services = new HashMap<>();
     private final Map<Integer, PendingExit> exits = new HashMap<>();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
     private boolean grown;
     private boolean grownForFds;
+    private boolean grownForMappings;
 
     /**
      * @param table       the syscall table, asked for only once something is mounted (a session
@@ -95,7 +111,7 @@ public final class Dispatcher implements SyscallHandler {
         this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, virtualFds,
                 this::firstMount);
         this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
-        this.servedFds = new ServedFdCalls(servedPaths);
+        this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
@@ -113,6 +129,9 @@ public final class Dispatcher implements SyscallHandler {
                 ? dup(stop, task) : fdCall(stop, task));
         services.put(SYS_FCHDIR, this::fchdir);
         services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
+        services.put(ServedMappings.SYS_MMAP, this::mmap);
+        services.put(ServedMappings.SYS_MUNMAP, this::munmap);
+        services.put(ServedMappings.SYS_MSYNC, this::msync);
     }
 
     /** The calls every guest process stops at from the start: mount, umount2 and the VU calls. */
@@ -149,7 +168,9 @@ public final class Dispatcher implements SyscallHandler {
     private void firstServedOpen() {
         if (!grownForFds) {
             grownForFds = true;
-            filters.traceAlso(servedFds.syscalls(), List.of());
+            BitSet fdCalls = servedFds.syscalls();
+            fdCalls.set(ServedMappings.SYS_MMAP);
+            filters.traceAlso(fdCalls, List.of());
         }
     }
 
@@ -164,6 +185,10 @@ public final class Dispatcher implements SyscallHandler {
     public Resume onSyscallEntry(SyscallStop stop) throws PtraceException {
         if (!stop.nativeAbi()) {
             return Resume.RUN;
+        }
+        PendingExit steps = exits.get(stop.tid());
+        if (steps != null && steps.mmap != null) {
+            return Resume.RUN_AND_REPORT_EXIT; // the next step of an mmap of a served file
         }
         Service service = services.get(stop.nr());
         if (service != null) {
@@ -529,8 +554,12 @@ public final class Dispatcher implements SyscallHandler {
                 continue;
             }
             long result = servedFds.serve(stop.nr(), new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d));
+            if (result == ServedFdCalls.WOULD_BLOCK) {
+                return park(stop, fd, d);
+            }
             if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
                 task.fds.open.remove(fd);
+                return collectAtExit(stop);
             }
             return result == ServedFdCalls.KERNEL ? Resume.RUN : skip(stop, result);
         }
@@ -538,6 +567,45 @@ public final class Dispatcher implements SyscallHandler {
             task.fds.open.remove((int) stop.arg(0));
         }
         return Resume.RUN;
+    }
+
+    /** Lets the kernel run the call, then closes the descriptions no guest fd holds any more. */
+    private Resume collectAtExit(SyscallStop stop) {
+        PendingExit exit = new PendingExit();
+        exit.collect = true;
+        exits.put(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * A call on a served file that must wait: the thread waits in ppoll instead, on the
+     * placeholder, which a pollable file makes readable when it is ready (another file is
+     * tried again after a while). At the ppoll's exit the call is made again, or, if a
+     * signal interrupted the wait, ends as the kernel ends an interrupted call.
+     */
+    private Resume park(SyscallStop stop, int fd, OpenDescription d) throws PtraceException {
+        PendingExit exit = new PendingExit();
+        exit.parked = stop.nr();
+        long fds = 0;
+        long timeout = 0;
+        if (d.file.pollable()) {
+            fds = stop.push(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(fd).putShort(POLLIN).putShort((short) 0).array());
+        } else {
+            timeout = stop.push(java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0).putLong(RETRY_NANOS).array());
+        }
+        if (fds == 0 && timeout == 0) {
+            return skip(stop, -Errno.EFAULT);
+        }
+        long[] ppoll = {fds, fds == 0 ? 0 : 1, timeout, 0, SIGSET_SIZE, 0};
+        for (int i = 0; i < ppoll.length; i++) {
+            exit.setArg(stop, i, ppoll[i]);
+        }
+        stop.setNr(SYS_PPOLL);
+        exits.put(stop.tid(), exit);
+        log.debug("{} waits for a served file (call {})", stop.tid(), exit.parked);
+        return Resume.RUN_AND_REPORT_EXIT;
     }
 
     /** close_range: the records of the fds it closes go (with CLOSE_RANGE_UNSHARE, from a table of the thread's own). */
@@ -550,6 +618,148 @@ public final class Dispatcher implements SyscallHandler {
                 task.fds = task.fds.copy();
             }
             task.fds.open.keySet().removeIf(fd -> fd >= first && fd <= last);
+        }
+        return virtualFds.isEmpty() ? Resume.RUN : collectAtExit(stop);
+    }
+
+    /**
+     * mmap of a served file: the guest maps a memory file with the file's pages instead
+     * ({@link ServedMappings}). It needs an fd of it for that, so its call is made in three:
+     * openat of /proc/UMVU_PID/fd/N, then the guest's mmap with that fd, then close of it; at
+     * the end its registers are its own again and the mmap's result is its result.
+     */
+    private Resume mmap(SyscallStop stop, Task task) throws PtraceException {
+        long flags = stop.arg(3);
+        OpenDescription d = (flags & MAP_ANONYMOUS) != 0 ? null : servedFd(stop.tid(), task, (int) stop.arg(4));
+        if (d == null) {
+            return Resume.RUN;
+        }
+        long prot = stop.arg(2);
+        long type = flags & MAP_TYPE;
+        boolean shared = type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
+        long length = stop.arg(1);
+        long offset = stop.arg(5);
+        if (d.pathOnly()) {
+            return skip(stop, -Errno.EBADF);
+        }
+        if (d.directory) {
+            return skip(stop, -Errno.ENODEV);
+        }
+        if (!d.readable() || (shared && (prot & PROT_WRITE) != 0 && !d.writable())) {
+            return skip(stop, -Errno.EACCES);
+        }
+        if (length <= 0 || offset < 0 || (offset & (PAGE - 1)) != 0) {
+            return skip(stop, -Errno.EINVAL);
+        }
+        PendingExit exit = new PendingExit();
+        PendingExit.MmapSteps steps = new PendingExit.MmapSteps();
+        for (int i = 0; i < 6; i++) {
+            steps.args[i] = stop.arg(i);
+        }
+        steps.description = d;
+        steps.shared = shared;
+        try {
+            steps.memfd = mappings.memoryFor(d, length, offset, shared);
+        } catch (jvuos.module.VuException e) {
+            return skip(stop, -e.errno());
+        }
+        exit.mmap = steps;
+        stop.setNr(SYS_OPENAT);
+        stop.setArg(0, GuestPaths.AT_FDCWD);
+        long path = stop.push(HostFiles.bytes("/proc/" + ownPid + "/fd/" + steps.memfd));
+        if (path == 0) {
+            mmapDone(steps);
+            return skip(stop, -Errno.EFAULT);
+        }
+        stop.setArg(1, path);
+        stop.setArg(2, O_RDWR | O_CLOEXEC);
+        stop.setArg(3, 0);
+        exits.put(stop.tid(), exit);
+        if (shared && !grownForMappings) {
+            grownForMappings = true; // munmap and msync matter from now on
+            filters.traceAlso(mappingSyscalls(), List.of());
+        }
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    private static BitSet mappingSyscalls() {
+        BitSet set = new BitSet();
+        set.set(ServedMappings.SYS_MUNMAP);
+        set.set(ServedMappings.SYS_MSYNC);
+        return set;
+    }
+
+    /** The exit of one step of an mmap of a served file: on to the next step, or back to the guest's registers. */
+    private void mmapStep(SyscallStop stop, PendingExit exit) throws PtraceException {
+        PendingExit.MmapSteps steps = exit.mmap;
+        long result = stop.returnValue();
+        switch (steps.step) {
+            case OPEN -> {
+                if (result < 0) {
+                    finishMmap(stop, steps, result);
+                    return;
+                }
+                steps.guestFd = result;
+                for (int i = 0; i < 6; i++) {
+                    stop.setArg(i, i == 4 ? result : steps.args[i]);
+                }
+                stop.repeatAtExit(ServedMappings.SYS_MMAP);
+                steps.step = PendingExit.MmapSteps.Step.MAP;
+            }
+            case MAP -> {
+                steps.mapped = result;
+                stop.setArg(0, steps.guestFd);
+                stop.repeatAtExit(ServedFdCalls.SYS_CLOSE);
+                steps.step = PendingExit.MmapSteps.Step.CLOSE;
+            }
+            case CLOSE -> {
+                finishMmap(stop, steps, steps.mapped);
+                return;
+            }
+        }
+        exits.put(stop.tid(), exit);
+    }
+
+    private void finishMmap(SyscallStop stop, PendingExit.MmapSteps steps, long result) throws PtraceException {
+        for (int i = 0; i < 6; i++) {
+            stop.setArg(i, steps.args[i]);
+        }
+        stop.setReturnValue(result);
+        boolean failed = result < 0 && result > -4096;
+        if (steps.shared && !failed) {
+            mappings.mapped(steps.description, tasks.get(stop.tid()).tgid, result, steps.args[1], steps.args[5]);
+        }
+        mmapDone(steps);
+    }
+
+    /** The memory file of a private mapping (or of a failed shared one) is the guest's alone now. */
+    private void mmapDone(PendingExit.MmapSteps steps) {
+        if (!steps.shared) {
+            host.close(steps.memfd);
+        } else {
+            mappings.dropUnmapped();
+        }
+    }
+
+    /** munmap: shared mappings of served files in the range go back to their modules first. */
+    private Resume munmap(SyscallStop stop, Task task) {
+        try {
+            mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
+        } catch (jvuos.module.VuException e) {
+            log.debug("pages of a served file not written back: {}", e.getMessage());
+        }
+        PendingExit exit = new PendingExit();
+        exit.unmapped = new long[] {stop.arg(0), stop.arg(1)};
+        exits.put(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /** msync: shared mappings of served files in the range go back to their modules. */
+    private Resume msync(SyscallStop stop, Task task) {
+        try {
+            mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
+        } catch (jvuos.module.VuException e) {
+            return skip(stop, -e.errno());
         }
         return Resume.RUN;
     }
@@ -590,13 +800,17 @@ public final class Dispatcher implements SyscallHandler {
      * the fd they replace at once).
      */
     private Resume dup(SyscallStop stop, Task task) {
+        boolean replaces = stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3;
+        // dup2 and dup3 close what the new fd held: maybe a served file's last fd.
+        boolean closesServed = replaces && servedFd(stop.tid(), task, (int) stop.arg(1)) != null;
         if (!task.fds.open.containsKey((int) stop.arg(0))) {
-            if (stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3) {
+            if (replaces) {
                 task.fds.open.remove((int) stop.arg(1));
             }
-            return Resume.RUN;
+            return closesServed ? collectAtExit(stop) : Resume.RUN;
         }
         PendingExit exit = new PendingExit();
+        exit.collect = closesServed;
         exit.dupOf = (int) stop.arg(0);
         exits.put(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
@@ -611,6 +825,26 @@ public final class Dispatcher implements SyscallHandler {
         for (long[] saved : exit.savedArgs) {
             stop.setArg((int) saved[0], saved[1]);
         }
+        if (exit.mmap != null) {
+            mmapStep(stop, exit);
+            return;
+        }
+        if (exit.unmapped != null && stop.returnValue() == 0) {
+            mappings.unmapped(tasks.get(stop.tid()).tgid, exit.unmapped[0], exit.unmapped[1]);
+            mappings.dropUnmapped();
+            virtualFds.collect();
+        }
+        if (exit.parked >= 0) {
+            if (SyscallStop.interruptedBySignal(stop.returnValue())) {
+                stop.interruptedAtExit(exit.parked);
+            } else {
+                stop.repeatAtExit(exit.parked);
+            }
+            return;
+        }
+        if (exit.collect) {
+            virtualFds.collect();
+        }
         if (exit.memoryFile >= 0) {
             host.close(exit.memoryFile);
         }
@@ -623,9 +857,8 @@ public final class Dispatcher implements SyscallHandler {
         }
         Task task = tasks.get(stop.tid());
         if (exit.served != null) {
-            exit.served.pending = false;
+            virtualFds.opened(exit.served);
             task.fds.open.put((int) result, new Task.OpenFile(exit.servedPath, exit.served.identity, exit.served));
-            virtualFds.collectSometimes(tasks.processes());
         }
         if (exit.dupOf >= 0) {
             Task.OpenFile original = task.fds.open.get(exit.dupOf);
@@ -652,6 +885,9 @@ public final class Dispatcher implements SyscallHandler {
     @Override
     public void onClone(int parentTid, int childTid, long flags) {
         tasks.cloned(parentTid, childTid, flags);
+        if ((flags & jvuos.tracer.CloneFlags.VM) == 0) {
+            mappings.forked(tasks.get(parentTid).tgid, childTid);
+        }
     }
 
     @Override
@@ -661,6 +897,8 @@ public final class Dispatcher implements SyscallHandler {
             exits.put(pid, exit);
         }
         tasks.execed(pid, formerTid);
+        mappings.processGone(pid); // a new program: the old memory is gone
+        forgetUnused();
     }
 
     @Override
@@ -672,6 +910,19 @@ public final class Dispatcher implements SyscallHandler {
         if (exit != null && exit.served != null) {
             virtualFds.failed(exit.served);
         }
+        Task task = tasks.find(tid);
+        if (task != null && task.tgid == tid) {
+            mappings.processGone(tid); // the thread group leader ends last
+        }
         tasks.gone(tid);
+        forgetUnused();
+    }
+
+    /** Drops the shadows no process maps and closes the descriptions no guest fd holds. */
+    private void forgetUnused() {
+        mappings.dropUnmapped();
+        if (!virtualFds.isEmpty()) {
+            virtualFds.collect(); // close-on-exec fds and those of a process that ended are gone
+        }
     }
 }

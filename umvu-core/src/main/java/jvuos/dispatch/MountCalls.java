@@ -177,7 +177,7 @@ final class MountCalls {
      * an fd by its record, or, served, by the placeholders any guest process holds.
      */
     private boolean busy(Mount mount) {
-        virtualFds.collect(tasks.processes());
+        virtualFds.collect();
         if (virtualFds.inUse(mount)) {
             return true;
         }

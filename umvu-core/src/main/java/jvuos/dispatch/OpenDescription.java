@@ -10,7 +10,8 @@ import jvuos.vfs.Mount;
  * A served file opened by the guest: the hypervisor's open file description. Every guest fd
  * that refers to it (by dup, fork, exec, whatever the process) holds the same placeholder,
  * a host pipe whose read end the hypervisor keeps, so the kernel tells which description a
- * guest fd refers to: /proc/PID/fd/N reads {@link #identity}.
+ * guest fd refers to: /proc/PID/fd/N reads {@link #identity}. Its write end is the
+ * hypervisor's only until the guest has opened the pipe.
  */
 final class OpenDescription {
     static final int O_ACCMODE = 3;
@@ -38,6 +39,12 @@ final class OpenDescription {
     List<DirEntry> listing;
     /** Between the open's entry and its exit no guest fd holds the placeholder yet. */
     boolean pending = true;
+    /** A pollable file's readiness, as the placeholder shows it (guarded by this object). */
+    boolean ready;
+    /** Released: the placeholder is gone (guarded by this object). */
+    boolean closed;
+    /** The memory file behind shared mappings of the file, while there are any. */
+    ServedMappings.Shadow shadow;
 
     OpenDescription(Mount mount, VirtualFile file, int[] pipe, String identity, int flags, boolean directory) {
         this.mount = mount;

@@ -24,6 +24,29 @@ final class PendingExit {
     /** An open of a served file: the description its placeholder stands for, and its view path. */
     OpenDescription served;
     String servedPath;
+    /** A call that had to wait for a served file, parked in a ppoll: its number, else -1. */
+    long parked = -1;
+    /** The call may have closed the last fd of a served file: look for descriptions to close. */
+    boolean collect;
+    /** An mmap of a served file, made in steps: open the memory file, map it, close it. */
+    MmapSteps mmap;
+    /** A munmap: its range, {address, length}, for the shared mappings of served files. */
+    long[] unmapped;
+
+    /** Where an mmap of a served file is, and what it must remember between its steps. */
+    static final class MmapSteps {
+        enum Step { OPEN, MAP, CLOSE }
+
+        Step step = Step.OPEN;
+        /** The guest's six mmap arguments. */
+        final long[] args = new long[6];
+        OpenDescription description;
+        boolean shared;
+        /** The hypervisor's memory file, and the fd the guest holds for it while it maps it. */
+        int memfd;
+        long guestFd;
+        long mapped;
+    }
 
     /** Replaces argument {@code index} for the call, to be put back at its exit. */
     void setArg(SyscallStop stop, int index, long value) throws PtraceException {

@@ -13,6 +13,7 @@ import jvuos.module.FileStat;
 import jvuos.module.VirtualFile;
 import jvuos.module.VuException;
 import jvuos.errno.Errno;
+import jvuos.host.HostFiles;
 import jvuos.ptrace.PtraceException;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.ModuleCalls;
@@ -26,6 +27,8 @@ import jvuos.vfs.PathNames;
 final class ServedFdCalls {
     /** A handler's answer that means "the kernel runs the call on the placeholder". */
     static final long KERNEL = Long.MIN_VALUE;
+    /** A handler's answer for a call that must wait (EAGAIN from the module, a blocking fd). */
+    static final long WOULD_BLOCK = Long.MIN_VALUE + 1;
     /** The most one read or write moves; more is a short count, as a pipe or socket gives. */
     static final int MAX_TRANSFER = 8 << 20;
     private static final int IOV_MAX = 1024;
@@ -37,7 +40,6 @@ final class ServedFdCalls {
     private static final int SEEK_END = 2;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
-    private static final long MAP_ANONYMOUS = 0x20;
     private static final long EPOLL_CTL_ADD = 1;
 
     static final int SYS_READ = 0;
@@ -67,9 +69,21 @@ final class ServedFdCalls {
 
     private final Map<Integer, FdSyscall> calls = new HashMap<>();
     private final ServedPathCalls pathCalls;
+    private final ServedMappings mappings;
+    private final FdLookup lookup;
+    private final HostFiles host;
 
-    ServedFdCalls(ServedPathCalls pathCalls) {
+    /** The description of a served file a guest fd holds, or null. */
+    @FunctionalInterface
+    interface FdLookup {
+        OpenDescription served(int tid, Task task, int fd);
+    }
+
+    ServedFdCalls(ServedPathCalls pathCalls, ServedMappings mappings, FdLookup lookup, HostFiles host) {
         this.pathCalls = pathCalls;
+        this.mappings = mappings;
+        this.lookup = lookup;
+        this.host = host;
         on(SYS_READ, c -> read(c, c.arg(1), c.arg(2), -1, false));
         on(SYS_WRITE, c -> write(c, c.arg(1), c.arg(2), -1, false));
         on(17 /* pread64 */, c -> read(c, c.arg(1), c.arg(2), c.arg(3), true));
@@ -103,16 +117,16 @@ final class ServedFdCalls {
         on(193 /* fgetxattr */, c -> pathCalls.serveAs("getxattr", pathCall(c)));
         on(196 /* flistxattr */, c -> pathCalls.serveAs("listxattr", pathCall(c)));
         on(199 /* fremovexattr */, c -> pathCalls.serveAs("removexattr", pathCall(c)));
-        // A served file is no memory the kernel can map, nor pages it can splice.
-        calls.put(9 /* mmap */, new FdSyscall(new int[] {4},
-                c -> (c.arg(3) & MAP_ANONYMOUS) != 0 ? KERNEL : -Errno.ENODEV));
         calls.put(233 /* epoll_ctl */, new FdSyscall(new int[] {2},
                 c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().file.pollable() ? -Errno.EPERM : KERNEL));
+        // A served file has no pages the kernel can splice.
         Handler noSplice = c -> -Errno.EINVAL;
-        calls.put(40 /* sendfile */, new FdSyscall(new int[] {0, 1}, noSplice));
         calls.put(275 /* splice */, new FdSyscall(new int[] {0, 2}, noSplice));
         calls.put(276 /* tee */, new FdSyscall(new int[] {0, 1}, noSplice));
-        calls.put(326 /* copy_file_range */, new FdSyscall(new int[] {0, 2}, c -> -Errno.EXDEV));
+        calls.put(40 /* sendfile(out, in, offset*, count) */, new FdSyscall(new int[] {0, 1},
+                c -> copy(c, (int) c.arg(1), c.arg(2), (int) c.arg(0), 0, c.arg(3), true)));
+        calls.put(326 /* copy_file_range(in, off_in*, out, off_out*, len, flags) */, new FdSyscall(new int[] {0, 2},
+                c -> c.arg(5) != 0 ? -Errno.EINVAL : copy(c, (int) c.arg(0), c.arg(1), (int) c.arg(2), c.arg(3), c.arg(4), false)));
     }
 
     private void on(int nr, Handler handler) {
@@ -141,7 +155,8 @@ final class ServedFdCalls {
         try {
             return calls.get(nr).handler().serve(c);
         } catch (VuException e) {
-            return -e.errno();
+            boolean blocking = (c.d().flags & OpenDescription.O_NONBLOCK) == 0;
+            return e.errno() == Errno.EAGAIN && blocking ? WOULD_BLOCK : -e.errno();
         }
     }
 
@@ -236,6 +251,7 @@ final class ServedFdCalls {
         if (at < 0 || total <= 0) {
             return Math.min(at, total);
         }
+        mappings.flush(d); // what a shared mapping wrote is the file's content
         ByteBuffer data = ByteBuffer.allocate((int) total);
         int n = ModuleCalls.guarded(() -> d.file.read(data, at), d.mount.module());
         byte[] bytes = data.array();
@@ -293,11 +309,141 @@ final class ServedFdCalls {
         // O_APPEND writes at the end, pwrite too (as Linux does).
         long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.file.seekable() ? stat(c).size() : at;
         ByteBuffer data = ByteBuffer.wrap(bytes, 0, gathered);
+        mappings.flush(d);
         int n = ModuleCalls.guarded(() -> d.file.write(data, where), d.mount.module());
+        mappings.written(d, bytes, n, where);
         if (!positioned && d.file.seekable()) {
             d.offset = where + n;
         }
         return n;
+    }
+
+    /** One end of a copy between fds: a served description, or a host file the hypervisor borrowed. */
+    private record End(OpenDescription served, int borrowed) {
+    }
+
+    /**
+     * sendfile and copy_file_range with a served end: the hypervisor copies, at most
+     * {@link #MAX_TRANSFER} per call. copy_file_range works within one served file system
+     * (EXDEV across file systems, as the kernel says). sendfile also reads or writes a host
+     * regular file or disk, through a copy of the guest's fd (its offset with it); other host
+     * files (pipes, sockets) could make the hypervisor wait, and get EINVAL, which is also the
+     * kernel's answer for files it cannot splice.
+     */
+    private long copy(Call c, int inFd, long inOffsetAddress, int outFd, long outOffsetAddress, long count,
+            boolean sendfile) throws VuException {
+        int tid = c.stop().tid();
+        OpenDescription in = lookup.served(tid, c.task(), inFd);
+        OpenDescription out = lookup.served(tid, c.task(), outFd);
+        if (!sendfile && (in == null || out == null || in.mount != out.mount)) {
+            return -Errno.EXDEV;
+        }
+        if ((in != null && !in.readable()) || (out != null && !out.writable())) {
+            return -Errno.EBADF;
+        }
+        if ((in != null && in.directory) || (out != null && out.directory)) {
+            return sendfile ? -Errno.EINVAL : -Errno.EISDIR;
+        }
+        if (!sendfile && (out.flags & OpenDescription.O_APPEND) != 0) {
+            return -Errno.EBADF;
+        }
+        long inOffset = inOffsetAddress == 0 ? -1 : readLong(c, inOffsetAddress);
+        long outOffset = outOffsetAddress == 0 ? -1 : readLong(c, outOffsetAddress);
+        if ((inOffsetAddress != 0 && inOffset < 0) || (outOffsetAddress != 0 && outOffset < 0)) {
+            return inOffset == -Errno.EFAULT || outOffset == -Errno.EFAULT ? -Errno.EFAULT : -Errno.EINVAL;
+        }
+        End source = end(c, in, inFd);
+        End sink = end(c, out, outFd);
+        try {
+            if (source.borrowed() < 0 || sink.borrowed() < 0) {
+                return Math.min(source.borrowed(), sink.borrowed()) == -Errno.EINVAL ? -Errno.EINVAL : -Errno.EBADF;
+            }
+            if (count <= 0) {
+                return count < 0 ? -Errno.EINVAL : 0;
+            }
+            byte[] data = new byte[(int) Math.min(count, MAX_TRANSFER)];
+            long readAt = in == null ? inOffset : inOffset >= 0 ? inOffset : in.offset;
+            long got = read(source, data, readAt);
+            if (got <= 0) {
+                return got;
+            }
+            long writeAt = out == null ? outOffset
+                    : (out.flags & OpenDescription.O_APPEND) != 0 ? ModuleCalls.guarded(out.file::stat, out.mount.module()).size()
+                    : outOffset >= 0 ? outOffset : out.offset;
+            long put = write(sink, data, (int) got, writeAt);
+            if (put < 0) {
+                return put;
+            }
+            if (inOffsetAddress != 0) {
+                writeLong(c, inOffsetAddress, inOffset + put);
+            } else if (in != null) {
+                in.offset = readAt + put;
+            } else if (put < got) {
+                host.lseekBack(source.borrowed(), got - put); // the host file gave more than was written
+            }
+            if (outOffsetAddress != 0) {
+                writeLong(c, outOffsetAddress, outOffset + put);
+            } else if (out != null) {
+                out.offset = writeAt + put;
+            }
+            return put;
+        } finally {
+            for (End e : new End[] {source, sink}) {
+                if (e.borrowed() >= 0 && e.served() == null) {
+                    host.close(e.borrowed());
+                }
+            }
+        }
+    }
+
+    /** A served end as it is; a host end borrowed, if it is a regular file or a disk (else -EINVAL). */
+    private End end(Call c, OpenDescription served, int fd) {
+        if (served != null) {
+            return new End(served, 0);
+        }
+        int borrowed = host.borrow(c.task().tgid, fd);
+        if (borrowed < 0) {
+            return new End(null, borrowed);
+        }
+        int type = host.fdMode(borrowed) & FileStat.S_IFMT;
+        if (type != FileStat.S_IFREG && type != FileStat.S_IFBLK) {
+            host.close(borrowed);
+            return new End(null, -Errno.EINVAL);
+        }
+        return new End(null, borrowed);
+    }
+
+    private long read(End e, byte[] data, long offset) throws VuException {
+        if (e.served() == null) {
+            return host.read(e.borrowed(), data, data.length, offset);
+        }
+        OpenDescription d = e.served();
+        mappings.flush(d);
+        return ModuleCalls.guarded(() -> d.file.read(ByteBuffer.wrap(data), offset), d.mount.module());
+    }
+
+    private long write(End e, byte[] data, int length, long offset) throws VuException {
+        if (e.served() == null) {
+            return host.write(e.borrowed(), data, length, offset);
+        }
+        OpenDescription d = e.served();
+        mappings.flush(d);
+        int n = ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(data, 0, length), offset), d.mount.module());
+        mappings.written(d, data, n, offset);
+        return n;
+    }
+
+    private static long readLong(Call c, long address) {
+        byte[] b = new byte[8];
+        if (c.stop().memory().read(c.stop().tid(), address, b, 8) != 8) {
+            return -Errno.EFAULT;
+        }
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static void writeLong(Call c, long address, long value) {
+        byte[] b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+        c.stop().memory().write(c.stop().tid(), address, b, 8);
     }
 
     private long lseek(Call c) throws VuException {
@@ -439,6 +585,7 @@ final class ServedFdCalls {
     }
 
     private long sync(Call c, boolean dataOnly) throws VuException {
+        mappings.flush(c.d());
         ModuleCalls.run(() -> c.d().file.sync(dataOnly), c.d().mount.module());
         return 0;
     }

@@ -47,13 +47,6 @@ final class Tasks {
         return byTid.values();
     }
 
-    /** The ids of the guest's processes. */
-    java.util.Set<Integer> processes() {
-        java.util.Set<Integer> pids = new java.util.HashSet<>();
-        byTid.values().forEach(t -> pids.add(t.tgid));
-        return pids;
-    }
-
     /**
      * A rename in a mount succeeded: working directories and fd records at or below the old
      * name now live below the new one (the kernel follows the inodes; the view's paths follow

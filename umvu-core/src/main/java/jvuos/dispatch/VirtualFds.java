@@ -1,39 +1,37 @@
 package jvuos.dispatch;
 
-import java.io.File;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jvuos.errno.Errno;
 import jvuos.host.HostFiles;
 import jvuos.module.VirtualFile;
 import jvuos.module.VuException;
-import jvuos.errno.Errno;
-import jvuos.vfs.Mount;
 import jvuos.vfs.ModuleCalls;
+import jvuos.vfs.Mount;
 
 /**
  * The open descriptions of served files, each behind its placeholder pipe.
  *
- * <p>The guest's fds are the kernel's: dup, fork, exec with close-on-exec, close_range and
- * fds passed over sockets all act on the placeholder as on any file. Which descriptions are
- * still held is therefore asked of the kernel, not mirrored: the placeholders named in
- * /proc/PID/fd of the guest's processes. A description no fd holds any more is closed (its
- * module's {@link VirtualFile#close} called) when the hypervisor looks, which it does before
- * an unmount and as descriptions accumulate.
+ * <p>The guest's fds are the kernel's: dup, fork, exec with close-on-exec, close_range, exit
+ * and fds passed over sockets all act on the placeholder as on any file. So the kernel, not
+ * a mirror, says when a description is closed: the guest opens the placeholder read-write,
+ * the hypervisor keeps only the read end, and once no guest fd holds the pipe it has no
+ * writer left, which poll reports as POLLHUP. The hypervisor looks after each close, exec
+ * and exit of a guest thread, and before an unmount; the module hears {@link VirtualFile#close}
+ * then, exactly once.
  */
 final class VirtualFds {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
-    private static final int FIRST_COLLECTION = 64;
 
     private final HostFiles host;
-    private final Map<String, OpenDescription> byIdentity = new HashMap<>();
-    private int collectAt = FIRST_COLLECTION;
+    private final Map<String, OpenDescription> byIdentity = new LinkedHashMap<>();
 
     VirtualFds(HostFiles host) {
         this.host = host;
@@ -56,64 +54,89 @@ final class VirtualFds {
         return d;
     }
 
-    /** The guest's open of the placeholder failed: nothing holds the description. */
-    void failed(OpenDescription d) {
-        release(d);
-        byIdentity.remove(d.identity);
-    }
-
-    /** The description a guest fd's /proc link names, if it is a placeholder. */
-    OpenDescription byLink(String link) {
-        return link == null ? null : byIdentity.get(link);
-    }
-
-    /** Collects released descriptions when many have been opened since the last look. */
-    void collectSometimes(Set<Integer> processes) {
-        if (byIdentity.size() >= collectAt) {
-            collect(processes);
-            collectAt = Math.max(FIRST_COLLECTION, 2 * byIdentity.size());
+    /**
+     * The guest holds the placeholder now: the hypervisor lets go of its writer, and a
+     * pollable file starts unready and reports its readiness from here on.
+     */
+    void opened(OpenDescription d) {
+        d.pending = false;
+        host.close(d.writeEnd);
+        if (d.file.pollable()) {
+            synchronized (d) {
+                d.ready = true;
+                setReady(d, false);
+            }
+            try {
+                ModuleCalls.run(() -> d.file.watch(ready -> {
+                    synchronized (d) {
+                        setReady(d, ready);
+                    }
+                }), d.mount.module());
+            } catch (VuException e) {
+                log.debug("watch of a served file failed: {}", e.getMessage());
+            }
         }
     }
 
-    /** Closes every description no fd of the guest processes {@code processes} holds. */
-    void collect(Set<Integer> processes) {
-        if (byIdentity.isEmpty()) {
+    /** The placeholder holds its byte (poll: readable) exactly while the file is ready. */
+    private void setReady(OpenDescription d, boolean ready) {
+        if (d.ready == ready || d.closed) {
             return;
         }
-        Set<String> held = new HashSet<>();
-        for (int pid : processes) {
-            String[] fds = new File("/proc/" + pid + "/fd").list();
-            if (fds == null) {
-                continue; // gone meanwhile
-            }
-            for (String fd : fds) {
-                String link = host.readlink("/proc/" + pid + "/fd/" + fd);
-                if (link != null && link.startsWith("pipe:")) {
-                    held.add(link);
-                }
+        if (ready ? host.putByte(d.readEnd) : host.takeByte(d.readEnd)) {
+            d.ready = ready;
+        }
+    }
+
+    /** The guest's open of the placeholder failed: nothing holds the description. */
+    void failed(OpenDescription d) {
+        byIdentity.remove(d.identity);
+        host.close(d.writeEnd);
+        release(d);
+    }
+
+    /** Closes every description that no guest fd holds any more. */
+    void collect() {
+        List<OpenDescription> open = new ArrayList<>();
+        for (OpenDescription d : byIdentity.values()) {
+            if (!d.pending && !ServedMappings.mapped(d)) { // a mapping keeps the file open
+                open.add(d);
             }
         }
-        for (Iterator<OpenDescription> it = byIdentity.values().iterator(); it.hasNext();) {
-            OpenDescription d = it.next();
-            if (!d.pending && !held.contains(d.identity)) {
+        int[] ends = open.stream().mapToInt(d -> d.readEnd).toArray();
+        boolean[] hungUp = host.hungUp(ends);
+        for (int i = 0; i < ends.length; i++) {
+            if (hungUp[i]) {
+                OpenDescription d = open.get(i);
+                byIdentity.remove(d.identity);
                 release(d);
-                it.remove();
             }
         }
+    }
+
+    boolean isEmpty() {
+        return byIdentity.isEmpty();
     }
 
     /** True when a description of the mount is open (after a {@link #collect}). */
     boolean inUse(Mount mount) {
-        return byIdentity.values().stream().anyMatch(d -> d.mount == mount);
+        for (Iterator<OpenDescription> it = byIdentity.values().iterator(); it.hasNext();) {
+            if (it.next().mount == mount) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void release(OpenDescription d) {
+        synchronized (d) {
+            d.closed = true;
+            host.close(d.readEnd);
+        }
         try {
             ModuleCalls.run(d.file::close, d.mount.module());
         } catch (VuException e) {
             log.debug("close of a served file failed: {}", e.getMessage());
         }
-        host.close(d.readEnd);
-        host.close(d.writeEnd);
     }
 }

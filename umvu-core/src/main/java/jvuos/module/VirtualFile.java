@@ -46,12 +46,23 @@ public interface VirtualFile {
     }
 
     /**
-     * True when the file has readiness of its own to report (a terminal, a socket): epoll may
-     * watch it. A file without (a regular file, a disk) is always ready to poll and select,
-     * and epoll_ctl refuses it with EPERM, as the kernel does.
+     * True when the file has readiness of its own to report (a terminal, a socket, a fifo):
+     * it then says when it is readable through the {@link Readiness} given to {@link #watch},
+     * and epoll may watch it. A file without (a regular file, a disk) is always ready to poll
+     * and select, and epoll_ctl refuses it with EPERM, as the kernel does.
+     *
+     * <p>A call that would block (a read with nothing to read) throws EAGAIN: the hypervisor
+     * answers EAGAIN to a guest fd in non-blocking mode, and otherwise holds the guest thread
+     * until the file is readable (a pollable file) or a while has passed (any other), or
+     * until a signal interrupts the call, which then fails with EINTR or is restarted as the
+     * signal's SA_RESTART says.
      */
     default boolean pollable() {
         return false;
+    }
+
+    /** For a pollable file, once after it is opened: where to report its readiness (not readable until then). */
+    default void watch(Readiness readiness) {
     }
 
     /** The entries of a directory, without "." and "..". */

@@ -1,5 +1,6 @@
 package jvuos.tracer;
 
+import jvuos.errno.Errno;
 import jvuos.ptrace.GuestMemory;
 import jvuos.ptrace.Ptrace;
 import jvuos.ptrace.PtraceException;
@@ -20,6 +21,10 @@ public final class SyscallStop {
             Registers.R10, Registers.R8, Registers.R9};
     /** The x86_64 ABI lets a function use 128 bytes below its stack pointer without moving it. */
     private static final int RED_ZONE = 128;
+    private static final int SYSCALL_INSTRUCTION_LENGTH = 2;
+    /** The kernel's restart codes, seen by a tracer at the exit of an interrupted call. */
+    private static final long ERESTARTSYS = 512;
+    private static final long ERESTART_RESTARTBLOCK = 516;
 
     private final Ptrace ptrace;
     private final GuestMemory memory;
@@ -133,6 +138,34 @@ public final class SyscallStop {
         registers.set(Registers.RAX, value);
         newReturnValue = value;
         dirty = true;
+    }
+
+    /**
+     * At an exit stop: the thread makes call {@code nr} again when it resumes, as if it had
+     * not made it yet (its arguments as the handler leaves them).
+     */
+    public void repeatAtExit(long nr) throws PtraceException {
+        load();
+        registers.set(Registers.RIP, registers.get(Registers.RIP) - SYSCALL_INSTRUCTION_LENGTH);
+        registers.set(Registers.RAX, nr);
+        registers.set(Registers.ORIG_RAX, nr);
+        dirty = true;
+    }
+
+    /**
+     * At an exit stop: call {@code nr} ends as interrupted by a signal, and the kernel restarts
+     * it or fails it with EINTR, as the signal's SA_RESTART says (ERESTARTSYS).
+     */
+    public void interruptedAtExit(long nr) throws PtraceException {
+        load();
+        registers.set(Registers.ORIG_RAX, nr);
+        registers.set(Registers.RAX, -ERESTARTSYS);
+        dirty = true;
+    }
+
+    /** True for a result by which the kernel says a signal interrupted the call (EINTR, ERESTART*). */
+    public static boolean interruptedBySignal(long result) {
+        return result == -Errno.EINTR || (result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK);
     }
 
     /**

@@ -1,0 +1,221 @@
+package jvuos.dispatch;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import jvuos.errno.Errno;
+import jvuos.host.HostFiles;
+import jvuos.module.VuException;
+import jvuos.vfs.ModuleCalls;
+
+/**
+ * mmap of served files. The kernel maps only memory it has, so the pages of a served file
+ * are copied into a memory file (memfd) that the guest maps instead. A private mapping gets a
+ * copy of its own. A shared one maps the description's shadow, whose pages go back to the
+ * module at msync, munmap, the end or exec of the mapping process, fsync, and before the
+ * description is read or written through its fd; writes through the fd reach the shadow too.
+ * (Another open of the same file sees mapped writes once they have gone back.)
+ */
+final class ServedMappings {
+    static final int SYS_MMAP = 9;
+    static final int SYS_MUNMAP = 11;
+    static final int SYS_MSYNC = 26;
+    private static final long PAGE = 4096;
+    private static final int COPY_CHUNK = 1 << 20;
+
+    /** The memory file behind a description's shared mappings. */
+    static final class Shadow {
+        final int memfd;
+        /** The file's ranges copied in so far, [start, end). */
+        final List<long[]> filled = new ArrayList<>();
+        final List<Mapping> mappings = new ArrayList<>();
+
+        Shadow(int memfd) {
+            this.memfd = memfd;
+        }
+    }
+
+    /** Where process {@code tgid} maps the file range [offset, offset + length) of a shadow. */
+    record Mapping(int tgid, long address, long length, long offset) {
+        boolean overlaps(int pid, long start, long size) {
+            return tgid == pid && address < start + size && start < address + length;
+        }
+    }
+
+    private final HostFiles host;
+    private final Set<OpenDescription> shadowed = new LinkedHashSet<>();
+
+    ServedMappings(HostFiles host) {
+        this.host = host;
+    }
+
+    /**
+     * The memory file the guest maps for mmap(length, offset) of {@code d}: the shadow for a
+     * shared mapping, a fresh copy for a private one (which the caller closes once mapped).
+     */
+    int memoryFor(OpenDescription d, long length, long offset, boolean shared) throws VuException {
+        if (shared && d.shadow != null) {
+            fill(d, d.shadow, offset, length);
+            return d.shadow.memfd;
+        }
+        int memfd = host.memoryFile("served-map", new byte[0]);
+        if (memfd < 0) {
+            throw new VuException(-memfd, "no memory file");
+        }
+        Shadow shadow = new Shadow(memfd);
+        try {
+            fill(d, shadow, offset, length);
+        } catch (VuException e) {
+            host.close(memfd);
+            throw e;
+        }
+        if (shared) {
+            d.shadow = shadow;
+            shadowed.add(d);
+        }
+        return memfd;
+    }
+
+    /** Copies the file's pages of [offset, offset + length) not yet in the shadow into it. */
+    private void fill(OpenDescription d, Shadow shadow, long offset, long length) throws VuException {
+        long end = offset + length;
+        long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
+        long needed = Math.max(end, size);
+        if (host.truncate(shadow.memfd, (needed + PAGE - 1) / PAGE * PAGE) < 0) {
+            throw new VuException(Errno.ENOMEM, "memory file too large");
+        }
+        byte[] chunk = new byte[COPY_CHUNK];
+        for (long at = offset; at < Math.min(end, size);) {
+            long[] covering = covering(shadow, at);
+            if (covering != null) {
+                at = covering[1];
+                continue;
+            }
+            int n = (int) Math.min(COPY_CHUNK, Math.min(end, size) - at);
+            long from = at;
+            int got = ModuleCalls.guarded(() -> d.file.read(ByteBuffer.wrap(chunk, 0, n), from), d.mount.module());
+            if (got <= 0) {
+                break;
+            }
+            host.pwrite(shadow.memfd, chunk, got, at);
+            shadow.filled.add(new long[] {at, at + got});
+            at += got;
+        }
+        shadow.filled.add(new long[] {offset, end}); // past the end: zeros, as the kernel maps them
+    }
+
+    private static long[] covering(Shadow shadow, long at) {
+        for (long[] r : shadow.filled) {
+            if (r[0] <= at && at < r[1]) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The guest mapped {@code d}'s shadow at {@code address}. */
+    void mapped(OpenDescription d, int tgid, long address, long length, long offset) {
+        d.shadow.mappings.add(new Mapping(tgid, address, (length + PAGE - 1) / PAGE * PAGE, offset));
+    }
+
+    /** Writes a shadow's pages back to the module (those within the file: a mapping does not grow it). */
+    void flush(OpenDescription d) throws VuException {
+        Shadow shadow = d.shadow;
+        if (shadow == null) {
+            return;
+        }
+        long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
+        byte[] chunk = new byte[COPY_CHUNK];
+        for (long[] r : shadow.filled) {
+            for (long at = r[0]; at < Math.min(r[1], size);) {
+                int n = (int) Math.min(COPY_CHUNK, Math.min(r[1], size) - at);
+                long got = host.pread(shadow.memfd, chunk, n, at);
+                if (got <= 0) {
+                    break;
+                }
+                long from = at;
+                ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(chunk, 0, (int) got), from), d.mount.module());
+                at += got;
+            }
+        }
+    }
+
+    /** A write through the fd: the shadow's pages show it too. */
+    void written(OpenDescription d, byte[] data, int length, long offset) {
+        if (d.shadow != null) {
+            host.pwrite(d.shadow.memfd, data, length, offset);
+        }
+    }
+
+    /** msync or munmap of [address, address + length) by process {@code tgid}: the shadows mapped there go back. */
+    void flush(int tgid, long address, long length) throws VuException {
+        for (OpenDescription d : shadowed) {
+            for (Mapping m : d.shadow.mappings) {
+                if (m.overlaps(tgid, address, length)) {
+                    flush(d);
+                    break;
+                }
+            }
+        }
+    }
+
+    /** munmap: mappings wholly within the range are gone (one partly unmapped stays counted). */
+    void unmapped(int tgid, long address, long length) {
+        for (OpenDescription d : shadowed) {
+            d.shadow.mappings.removeIf(m -> m.tgid() == tgid && m.address() >= address
+                    && m.address() + m.length() <= address + length);
+        }
+    }
+
+    /** A process ended or exec'd: its mappings go back, then are gone. */
+    void processGone(int tgid) {
+        for (OpenDescription d : shadowed) {
+            if (d.shadow.mappings.removeIf(m -> m.tgid() == tgid)) {
+                try {
+                    flush(d);
+                } catch (VuException e) {
+                    // nowhere to report it: the process is gone
+                }
+            }
+        }
+    }
+
+    /** A child process has its parent's shared mappings. */
+    void forked(int parentTgid, int childTgid) {
+        for (OpenDescription d : shadowed) {
+            List<Mapping> inherited = new ArrayList<>();
+            for (Mapping m : d.shadow.mappings) {
+                if (m.tgid() == parentTgid) {
+                    inherited.add(new Mapping(childTgid, m.address(), m.length(), m.offset()));
+                }
+            }
+            d.shadow.mappings.addAll(inherited);
+        }
+    }
+
+    /** True while some process maps the description: it stays open for the mapping. */
+    static boolean mapped(OpenDescription d) {
+        return d.shadow != null && !d.shadow.mappings.isEmpty();
+    }
+
+    /** Drops the shadows no process maps any more. */
+    void dropUnmapped() {
+        for (Iterator<OpenDescription> it = shadowed.iterator(); it.hasNext();) {
+            OpenDescription d = it.next();
+            if (d.shadow.mappings.isEmpty()) {
+                try {
+                    flush(d);
+                } catch (VuException e) {
+                    // the module refused the pages back: they are lost, as on a failed writeback
+                }
+                host.close(d.shadow.memfd);
+                d.shadow = null;
+                it.remove();
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@ package jvuos.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,7 +50,8 @@ class ServedFilesIT {
         }
         List<String> command = new ArrayList<>(List.of("env", "HOME=" + home, "HERE=" + d.resolve("d"), Run.UMVU.toString()));
         command.addAll(umvuOptions);
-        command.addAll(List.of("bash", "-c", "vumount -t memfs none \"$PWD/d\" && cd d && " + script));
+        String options = name.startsWith("events") ? "-o events " : "";
+        command.addAll(List.of("bash", "-c", "vumount -t memfs " + options + "none \"$PWD/d\" && cd d && " + script));
         return Run.of(d, "", command);
     }
 
@@ -108,6 +110,30 @@ class ServedFilesIT {
                 """, true, List.of());
         assertEquals(new Run("fd open: 1\na child holds it: 1\nall closed: 0\nand gone: 1\n",
                 "vuumount: unmounting d: Device or resource busy\nvuumount: unmounting d: Device or resource busy\n", 0), run);
+    }
+
+    @Test
+    void aNodeOfAServedDeviceNumberReachesTheModuleAnywhere() {
+        Path d = Run.fresh(home.resolve("device"));
+        Run mknod = Run.of(d, "", List.of("mknod", "node", "c", "240", "7"));
+        assumeTrue(mknod.status() == 0, "device nodes cannot be made here (not root): " + mknod.stderr());
+        Run run = Run.of(d, "", List.of("env", "HOME=" + home, Run.UMVU.toString(), "bash", "-c", """
+                head -c 4 node; echo "before: $?"
+                vumount -t memfs -o zero=240:7 none "$PWD/m" && head -c 4 node | od -An -tx1
+                vuumount m && head -c 4 node; echo "after: $?"
+                """));
+        String enxio = "head: cannot open 'node' for reading: No such device or address\n";
+        assertEquals(new Run("before: 1\n 00 00 00 00\nafter: 1\n", enxio + enxio, 0), run);
+    }
+
+    @Test
+    void modulesHearOfProcessesStartingExecingAndEnding() {
+        Run run = inDirectory("events", """
+                :
+                /bin/true & child=$!; wait
+                grep -E "(^| )$child( |$)" events | sed -E "s/(^| )$child( |$)/\\1CHILD\\2/g; s/ $$$/ PARENT/"
+                """, true, List.of());
+        assertEquals(new Run("process CHILD of PARENT\nexec CHILD\nend CHILD\n", "", 0), run);
     }
 
     @Test

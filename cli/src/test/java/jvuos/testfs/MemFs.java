@@ -92,6 +92,33 @@ final class MemFs implements ServedFileSystem {
         }
     }
 
+    /** A character device "zero" in the root, serving device number major:minor everywhere. */
+    void addZeroDevice(long major, long minor) throws VuException {
+        long rdev = ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xffL) << 12) | ((major & ~0xfffL) << 32);
+        mknod("zero", FileStat.S_IFCHR | 0666, rdev, new Credentials(root.uid, root.gid));
+        devices.put(rdev, "zero");
+    }
+
+    private final Map<Long, String> devices = new java.util.HashMap<>();
+
+    @Override
+    public Map<Long, String> devices() {
+        return devices;
+    }
+
+    /** Appends text to a regular file of the root. */
+    void append(String name, String text) {
+        Node n = root.children.get(name);
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            long at = n.size;
+            n.resize(at + bytes.length);
+            System.arraycopy(bytes, 0, n.data, (int) at, bytes.length);
+        } catch (VuException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Node find(String rel) throws VuException {
         Node n = root;
         if (rel.isEmpty()) {

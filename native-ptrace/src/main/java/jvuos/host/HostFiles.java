@@ -22,6 +22,8 @@ public final class HostFiles {
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFLNK = 0120000;
+    public static final int S_IFCHR = 0020000;
+    public static final int S_IFBLK = 0060000;
 
     private static final int SYS_READLINKAT = 267;
     private static final int SYS_NEWFSTATAT = 262;
@@ -45,6 +47,7 @@ public final class HostFiles {
     private static final long O_NONBLOCK = 04000;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int ST_MODE_OFFSET = 24;
+    private static final int ST_RDEV_OFFSET = 40;
     private static final int STAT_SIZE = 144;
     private static final long O_DIRECTORY = 0200000;
     private static final long O_NOFOLLOW = 0400000;
@@ -232,6 +235,23 @@ public final class HostFiles {
         int errno = DirectCalls.errno();
         DirectCalls.close((int) pidfd);
         return copy < 0 ? -errno : (int) copy;
+    }
+
+    /**
+     * The device number of a character or block device node (its symlink not followed), as
+     * {@code {mode, rdev}}; null for any other file or none.
+     */
+    public long[] deviceNode(String path) {
+        if (!putPath(path)) {
+            return null;
+        }
+        long r = DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, pathBuffer.address(), stat.address(), AT_SYMLINK_NOFOLLOW);
+        if (r < 0) {
+            return null;
+        }
+        int mode = stat.getInt(ST_MODE_OFFSET);
+        int type = mode & S_IFMT;
+        return type == S_IFCHR || type == S_IFBLK ? new long[] {mode, stat.getLong(ST_RDEV_OFFSET)} : null;
     }
 
     /** The file type and mode of a hypervisor fd's file, or -errno. */

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvuos.host.HostFiles;
+import jvuos.module.ProcessEvents;
 import jvuos.errno.Errno;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;
@@ -89,6 +90,8 @@ public final class Dispatcher implements SyscallHandler {
     private final GuestPaths paths = new GuestPaths(host, new PathResolver(mounts, host, this::servedLinkTarget));
     private final Tasks tasks = new Tasks();
     private final VirtualFds virtualFds = new VirtualFds(host);
+    private final DeviceNumbers devices = new DeviceNumbers();
+    private final ModuleRegistry modules;
     private final MountCalls mountCalls;
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
@@ -108,8 +111,8 @@ public final class Dispatcher implements SyscallHandler {
      */
     public Dispatcher(Supplier<SyscallTable> table, Path userModules) {
         this.table = table;
-        this.mountCalls = new MountCalls(mounts, new ModuleRegistry(userModules), paths, host, tasks, virtualFds,
-                this::firstMount);
+        this.modules = new ModuleRegistry(userModules);
+        this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, this::firstMount);
         this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
@@ -302,6 +305,12 @@ public final class Dispatcher implements SyscallHandler {
             return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
         }
         PendingExit exit = new PendingExit();
+        if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty() && resolved[0] != null && !resolved[0].served()) {
+            Resolution device = servedDevice(resolved[0]);
+            if (device != null) {
+                resolved[0] = device;
+            }
+        }
         if (resolved[0] != null && resolved[0].served()) {
             return served(stop, task, call, resolved, guestPaths, exit, byFd);
         }
@@ -359,6 +368,9 @@ public final class Dispatcher implements SyscallHandler {
      * outside a mount.
      */
     private boolean kernelAlone(Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
+        if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty()) {
+            return false; // the name may be a node of a served device
+        }
         if (arg.follows(flags) || dirfd == GuestPaths.AT_FDCWD || path.indexOf('/') >= 0 || path.equals("..")
                 || path.equals(".") || mounts.hasPointNamed(path)) {
             return false;
@@ -502,6 +514,13 @@ public final class Dispatcher implements SyscallHandler {
             return skip(stop, -Errno.EFAULT);
         }
         return skip(stop, n);
+    }
+
+    /** The served device file an open reaches when its path is a node of a served device number, else null. */
+    private Resolution servedDevice(Resolution r) {
+        String host = r.canonicalHostPath();
+        long[] node = host == null ? null : this.host.deviceNode(host);
+        return node == null ? null : devices.find(node[0], node[1]);
     }
 
     /** The view path a /proc/PID/fd/N or cwd link of a guest thread leads to, when a module serves it. */
@@ -885,6 +904,7 @@ public final class Dispatcher implements SyscallHandler {
     @Override
     public void onClone(int parentTid, int childTid, long flags) {
         tasks.cloned(parentTid, childTid, flags);
+        tellModules(m -> m.started(parentTid, childTid, (flags & jvuos.tracer.CloneFlags.THREAD) != 0));
         if ((flags & jvuos.tracer.CloneFlags.VM) == 0) {
             mappings.forked(tasks.get(parentTid).tgid, childTid);
         }
@@ -897,6 +917,7 @@ public final class Dispatcher implements SyscallHandler {
             exits.put(pid, exit);
         }
         tasks.execed(pid, formerTid);
+        tellModules(m -> m.execed(pid));
         mappings.processGone(pid); // a new program: the old memory is gone
         forgetUnused();
     }
@@ -916,6 +937,20 @@ public final class Dispatcher implements SyscallHandler {
         }
         tasks.gone(tid);
         forgetUnused();
+        tellModules(m -> m.ended(tid));
+    }
+
+    /** Tells the loaded modules that implement {@link ProcessEvents} of a process event; a failure costs only its module. */
+    private void tellModules(java.util.function.Consumer<ProcessEvents> event) {
+        for (jvuos.module.VuModule m : modules.loaded()) {
+            if (m instanceof ProcessEvents listener) {
+                try {
+                    event.accept(listener);
+                } catch (RuntimeException | LinkageError e) {
+                    log.warn("module {} failed: {}", jvuos.vfs.ModuleCalls.nameOf(m), e.toString());
+                }
+            }
+        }
     }
 
     /** Drops the shadows no process maps and closes the descriptions no guest fd holds. */

@@ -39,10 +39,12 @@ final class MountCalls {
     private final Tasks tasks;
     private final Runnable firstMount;
     private final VirtualFds virtualFds;
+    private final DeviceNumbers devices;
 
     MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks,
-            VirtualFds virtualFds, Runnable firstMount) {
+            VirtualFds virtualFds, DeviceNumbers devices, Runnable firstMount) {
         this.virtualFds = virtualFds;
+        this.devices = devices;
         this.mounts = mounts;
         this.modules = modules;
         this.paths = paths;
@@ -88,7 +90,11 @@ final class MountCalls {
                     viewPath -> hostPathBefore(viewPath, epoch, tid, task));
             MountedFileSystem fs = ModuleCalls.guarded(() -> module.mount(request), module);
             boolean first = mounts.isEmpty();
-            mounts.add(new Mount(epoch, point.path(), source, type, options, request.readOnly(), module, fs));
+            Mount mount = new Mount(epoch, point.path(), source, type, options, request.readOnly(), module, fs);
+            mounts.add(mount);
+            if (mount.served()) {
+                devices.mounted(mount);
+            }
             log.debug("mounted {} on {} type {} ({})", source, point.path(), type, options);
             if (first) {
                 firstMount.run();
@@ -168,6 +174,7 @@ final class MountCalls {
             }
         }
         gone.forEach(mounts::remove);
+        gone.forEach(devices::unmounted);
         log.debug("unmounted {}", mount.point());
         return 0;
     }

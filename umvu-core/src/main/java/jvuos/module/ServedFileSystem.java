@@ -29,6 +29,16 @@ public interface ServedFileSystem extends MountedFileSystem {
         return null;
     }
 
+    /**
+     * The device numbers (st_rdev, as makedev gives them) whose device nodes this file system
+     * serves, each with the relative path of the device file that serves it: an open of a
+     * character or block device node of that number, anywhere in the view (a node of the
+     * host's /dev, one made with mknod), opens that file instead. Read once, at the mount.
+     */
+    default java.util.Map<Long, String> devices() {
+        return java.util.Map.of();
+    }
+
     /** The attributes of the file at the path, a symlink not followed; ENOENT when there is none. */
     FileStat lstat(String relativePath) throws VuException;
 

@@ -6,7 +6,7 @@
  * instead. It restores the process state the caller of umvu had (signal
  * dispositions, signal mask, inherited file descriptors), then waits on a
  * pipe until the tracer has PTRACE_SEIZEd it. Through the same pipe the tracer
- * sends the seccomp-BPF program; the launcher installs it and execs the
+ * sends the seccomp-BPF programs; the launcher installs them and execs the
  * command, which from then on runs traced.
  *
  * usage: umvu-launcher SYNC_FD KEEP_FDS SIG_IGNORED SIG_BLOCKED -- CMD [ARGS...]
@@ -15,12 +15,14 @@
  *   KEEP_FDS     comma-separated fds the caller of umvu passed (others are the JVM's)
  *   SIG_IGNORED  hex mask (bit N-1 = signal N) of signals the caller ignored
  *   SIG_BLOCKED  hex mask of signals the caller blocked
- * The pipe carries a 4-byte native-endian instruction count, then that many
- * struct sock_filter entries (count 0: no filter, legacy ptrace mode).
+ * The pipe carries two programs, each a 4-byte native-endian instruction count
+ * then that many struct sock_filter entries: the filter (count 0: none, legacy
+ * ptrace mode, and no second program) and the fd hand-over filter (count 0: none).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -128,22 +130,45 @@ static int probe_seccomp(void) {
     return seccomp_filter(&prog) == 0 ? 0 : 1;
 }
 
-static void install_filter(int sync_fd) {
+/* Reads one program of the tracer's message (a 4-byte count, then the instructions): its count. */
+static uint32_t read_program(int sync_fd, struct sock_filter *insns) {
     uint32_t count;
     if (read_fully(sync_fd, &count, sizeof count) < 0)
         _exit(1); /* the tracer went away before seizing us: nothing to run */
-    if (count == 0)
-        return;
     if (count > MAX_FILTER_LEN) {
         errno = E2BIG;
         die("seccomp filter");
     }
-    static struct sock_filter insns[MAX_FILTER_LEN];
-    if (read_fully(sync_fd, insns, count * sizeof insns[0]) < 0)
+    if (count > 0 && read_fully(sync_fd, insns, count * sizeof insns[0]) < 0)
         die("reading the seccomp filter");
+    return count;
+}
+
+/*
+ * The tracer sends two programs: the filter that decides which calls stop, and one that parks
+ * the call by which a guest thread takes an fd the tracer gives it (SECCOMP_RET_USER_NOTIF).
+ * The second one's listener fd is put at sync_fd, where the tracer copies it (pidfd_getfd)
+ * while this process stops itself; exec closes it here. Without a listener (an old kernel)
+ * sync_fd is simply closed: the tracer then hands no fds over.
+ */
+static void install_filters(int sync_fd) {
+    static struct sock_filter insns[MAX_FILTER_LEN];
+    uint32_t count = read_program(sync_fd, insns);
+    if (count == 0)
+        return;
     struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
     if (seccomp_filter(&prog) != 0)
         die("installing the seccomp filter");
+    count = read_program(sync_fd, insns);
+    if (count == 0)
+        return;
+    prog.len = (unsigned short)count;
+    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (listener < 0 || dup3((int)listener, sync_fd, O_CLOEXEC) < 0)
+        close(sync_fd);
+    if (listener >= 0)
+        close((int)listener);
+    raise(SIGSTOP);
 }
 
 int main(int argc, char **argv) {
@@ -156,7 +181,7 @@ int main(int argc, char **argv) {
     int sync_fd = atoi(argv[1]);
     restore_signals(strtoull(argv[3], NULL, 16), strtoull(argv[4], NULL, 16));
     close_foreign_fds(argv[2], sync_fd);
-    install_filter(sync_fd);
+    install_filters(sync_fd);
     close(sync_fd);
 
     char **cmd = argv + 6;

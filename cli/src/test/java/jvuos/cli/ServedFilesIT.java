@@ -9,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,20 +23,9 @@ class ServedFilesIT {
     @TempDir
     static Path home;
 
-    /** Installs memfs, compiled with the tests, in ~/.vu/modules as a user's module jar. */
     @BeforeAll
     static void installMemfs() throws IOException {
-        Path classes = Path.of(ServedFilesIT.class.getProtectionDomain().getCodeSource().getLocation().getPath());
-        Path jar = Files.createDirectories(home.resolve(".vu/modules")).resolve("memfs.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-                Stream<Path> files = Files.list(classes.resolve("jvuos/testfs"))) {
-            out.putNextEntry(new JarEntry("META-INF/services/jvuos.module.VuModule"));
-            out.write("jvuos.testfs.MemFsModule\n".getBytes());
-            for (Path f : files.toList()) {
-                out.putNextEntry(new JarEntry("jvuos/testfs/" + f.getFileName()));
-                Files.copy(f, out);
-            }
-        }
+        TestModules.install(home);
     }
 
     /** {@code script} with the cwd in a fresh host directory, natively or (umvu) in a memfs mount of it. */
@@ -134,6 +120,30 @@ class ServedFilesIT {
                 grep -E "(^| )$child( |$)" events | sed -E "s/(^| )$child( |$)/\\1CHILD\\2/g; s/ $$$/ PARENT/"
                 """, true, List.of());
         assertEquals(new Run("process CHILD of PARENT\nexec CHILD\nend CHILD\n", "", 0), run);
+    }
+
+    @Test
+    void aReadOnlyServedMountRefusesChangesByPathAndByFd() {
+        Path d = Run.fresh(home.resolve("read-only"));
+        Run run = Run.of(d, "", List.of("env", "HOME=" + home, "LC_ALL=C", Run.UMVU.toString(), "bash", "-c", """
+                vumount -r -t memfs none "$PWD/m" && cd m || exit 1
+                touch f; touch .; mkdir x; echo "by path: $?"
+                python3 -c '
+                import os
+                fd = os.open(".", os.O_RDONLY)
+                for name, call in (("fchmod", lambda: os.fchmod(fd, 0o700)), ("futimens", lambda: os.utime(fd)),
+                                   ("fchown", lambda: os.fchown(fd, 1, 1)), ("fsetxattr", lambda: os.setxattr(fd, "user.a", b"1"))):
+                    try:
+                        call()
+                        print(name, "changed it")
+                    except OSError as e:
+                        print(name, e.strerror)
+                '
+                """));
+        assertEquals(new Run("by path: 1\nfchmod Read-only file system\nfutimens Read-only file system\n"
+                + "fchown Read-only file system\nfsetxattr Read-only file system\n",
+                "touch: cannot touch 'f': Read-only file system\ntouch: cannot touch '.': Read-only file system\n"
+                + "mkdir: cannot create directory 'x': Read-only file system\n", 0), run);
     }
 
     @Test

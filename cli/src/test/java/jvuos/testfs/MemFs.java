@@ -23,7 +23,7 @@ import jvuos.module.VuException;
  * (rename over a directory, hard links, unlinked open files) so that programs run in it
  * behave as they do in a host directory.
  */
-final class MemFs implements ServedFileSystem {
+class MemFs implements ServedFileSystem {
     /** FS_IOC_GETFLAGS and FS_IOC_SETFLAGS: the one ioctl pair files here answer. */
     static final long GETFLAGS = 0x80086601L;
     static final long SETFLAGS = 0x40086602L;

@@ -148,3 +148,18 @@ print("sendfile to a host file", os.sendfile(ho, s, 0, 100), os.lseek(ho, 0, os.
 print("sendfile from a host file", os.sendfile(d, ho, 0, 50), os.lseek(d, 0, os.SEEK_CUR))
 print("dst", os.stat("dst").st_size, os.pread(os.open("dst", os.O_RDONLY), 20, 8000))
 os.unlink("../host-file")
+
+# bad arguments: the kernel's errnos, never a failing hypervisor
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def raw(label, result):
+    print(label, result if result >= 0 else errno.errorcode[ctypes.get_errno()])
+raw("rename to an empty path", libc.rename(b"d/f", b""))
+raw("rename from an empty path", libc.rename(b"", b"d/x"))
+raw("setxattr of a huge size", libc.setxattr(b"d/f", b"user.x", None, ctypes.c_size_t(-1), 0))
+raw("lseek of a directory before 0", libc.lseek(dfd, ctypes.c_long(-1), 1))
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+huge = (iovec * 2)(iovec(None, 1 << 62), iovec(None, 1 << 62))
+raw("readv of lengths that overflow", libc.readv(rfd, huge, 2))
+raw("readv of a negative count", libc.readv(rfd, huge, -1))

@@ -61,6 +61,7 @@ public final class Dispatcher implements SyscallHandler {
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final int SYS_PPOLL = 271;
     private static final int SYS_OPENAT = 257;
+    private static final long O_RDONLY = 0;
     private static final long O_RDWR = 2;
     private static final long O_CLOEXEC = 02000000;
     private static final long MAP_SHARED = 1;
@@ -92,12 +93,13 @@ public final class Dispatcher implements SyscallHandler {
     private final VirtualFds virtualFds = new VirtualFds(host);
     private final DeviceNumbers devices = new DeviceNumbers();
     private final ModuleRegistry modules;
+    private final SocketCalls sockets;
     private final MountCalls mountCalls;
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
     private final ServedMappings mappings = new ServedMappings(host);
     private final Map<Integer, Service> services = new HashMap<>();
-    private final Map<Integer, PendingExit> exits = new HashMap<>();
+    private final PendingExits exits = new PendingExits();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
     private boolean grown;
@@ -115,6 +117,7 @@ public final class Dispatcher implements SyscallHandler {
         this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, this::firstMount);
         this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
+        this.sockets = new SocketCalls(mounts, paths, () -> filters);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
@@ -133,6 +136,14 @@ public final class Dispatcher implements SyscallHandler {
         services.put(SYS_FCHDIR, this::fchdir);
         services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
         services.put(ServedMappings.SYS_MMAP, this::mmap);
+        services.put(VuCalls.MSOCKET, (stop, task) -> {
+            sockets.msocket(stop, task);
+            return Resume.RUN;
+        });
+        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> {
+            sockets.socket(stop, task);
+            return Resume.RUN;
+        });
         services.put(ServedMappings.SYS_MUNMAP, this::munmap);
         services.put(ServedMappings.SYS_MSYNC, this::msync);
     }
@@ -142,7 +153,7 @@ public final class Dispatcher implements SyscallHandler {
         BitSet set = new BitSet();
         set.set(SYS_MOUNT);
         set.set(SYS_UMOUNT2);
-        set.set(VuCalls.INSMOD, VuCalls.LSMOUNT + 1);
+        set.set(VuCalls.INSMOD, VuCalls.MSOCKET + 1);
         return set;
     }
 
@@ -189,8 +200,8 @@ public final class Dispatcher implements SyscallHandler {
         if (!stop.nativeAbi()) {
             return Resume.RUN;
         }
-        PendingExit steps = exits.get(stop.tid());
-        if (steps != null && steps.mmap != null) {
+        PendingExit steps = exits.peek(stop.tid());
+        if (steps != null && steps.mmap != null && steps.mmap.isNextStep(stop)) {
             return Resume.RUN_AND_REPORT_EXIT; // the next step of an mmap of a served file
         }
         Service service = services.get(stop.nr());
@@ -304,6 +315,13 @@ public final class Dispatcher implements SyscallHandler {
         if (args.size() == 2 && placed[0] && placed[1] && fileSystems[0] != fileSystems[1]) {
             return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
         }
+        boolean served = false;
+        for (int i = 0; i < args.size(); i++) {
+            served |= resolved[i] != null && resolved[i].served();
+        }
+        if (served && args.size() == 2 && (!placed[0] || !placed[1])) {
+            return skip(stop, -Errno.ENOENT); // the other path is empty: the kernel's answer
+        }
         PendingExit exit = new PendingExit();
         if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty() && resolved[0] != null && !resolved[0].served()) {
             Resolution device = servedDevice(resolved[0]);
@@ -332,7 +350,7 @@ public final class Dispatcher implements SyscallHandler {
         if (touches) {
             for (int i = 0; i < args.size(); i++) {
                 Resolution r = resolved[i];
-                if (r != null && r.touchesMount() && !kernelResolvesAlike(r, starts[i])) {
+                if (r != null && r.touchesMount() && !r.served() && !kernelResolvesAlike(r, starts[i])) {
                     log.debug("{} {}: {} -> {}", tid, call.syscall().name(), r.path(), r.hostPath());
                     if (!exit.setPathArg(stop, args.get(i).index(), r.hostPath())) {
                         return skip(stop, -Errno.EFAULT);
@@ -351,7 +369,7 @@ public final class Dispatcher implements SyscallHandler {
         if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null) {
             return Resume.RUN;
         }
-        exits.put(tid, exit);
+        exits.push(tid, exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
@@ -525,7 +543,7 @@ public final class Dispatcher implements SyscallHandler {
 
     /** The view path a /proc/PID/fd/N or cwd link of a guest thread leads to, when a module serves it. */
     private String servedLinkTarget(String link) {
-        String target = ProcLinks.viewTarget(link, tasks, paths);
+        String target = ProcLinks.viewTarget(link, tasks, paths, f -> f.served() != null);
         if (target == null) {
             return null;
         }
@@ -542,7 +560,7 @@ public final class Dispatcher implements SyscallHandler {
             log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
             return skip(stop, result);
         }
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
@@ -574,7 +592,7 @@ public final class Dispatcher implements SyscallHandler {
             }
             long result = servedFds.serve(stop.nr(), new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d));
             if (result == ServedFdCalls.WOULD_BLOCK) {
-                return park(stop, fd, d);
+                return park(stop, fd, d, ServedFdCalls.writes(stop.nr()));
             }
             if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
                 task.fds.open.remove(fd);
@@ -592,22 +610,23 @@ public final class Dispatcher implements SyscallHandler {
     private Resume collectAtExit(SyscallStop stop) {
         PendingExit exit = new PendingExit();
         exit.collect = true;
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
     /**
      * A call on a served file that must wait: the thread waits in ppoll instead, on the
-     * placeholder, which a pollable file makes readable when it is ready (another file is
-     * tried again after a while). At the ppoll's exit the call is made again, or, if a
-     * signal interrupted the wait, ends as the kernel ends an interrupted call.
+     * placeholder, which a pollable file makes readable when it is ready (a write, or a call
+     * on another file, is tried again after a while: the placeholder cannot say "writable").
+     * At the ppoll's exit the call is made again, or, if a signal interrupted the wait, ends
+     * as the kernel ends an interrupted call.
      */
-    private Resume park(SyscallStop stop, int fd, OpenDescription d) throws PtraceException {
+    private Resume park(SyscallStop stop, int fd, OpenDescription d, boolean writes) throws PtraceException {
         PendingExit exit = new PendingExit();
         exit.parked = stop.nr();
         long fds = 0;
         long timeout = 0;
-        if (d.file.pollable()) {
+        if (d.pollable && !writes) {
             fds = stop.push(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                     .putInt(fd).putShort(POLLIN).putShort((short) 0).array());
         } else {
@@ -622,7 +641,7 @@ public final class Dispatcher implements SyscallHandler {
             exit.setArg(stop, i, ppoll[i]);
         }
         stop.setNr(SYS_PPOLL);
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         log.debug("{} waits for a served file (call {})", stop.tid(), exit.parked);
         return Resume.RUN_AND_REPORT_EXIT;
     }
@@ -679,6 +698,7 @@ public final class Dispatcher implements SyscallHandler {
         steps.shared = shared;
         try {
             steps.memfd = mappings.memoryFor(d, length, offset, shared);
+            steps.pinned = shared;
         } catch (jvuos.module.VuException e) {
             return skip(stop, -e.errno());
         }
@@ -691,9 +711,10 @@ public final class Dispatcher implements SyscallHandler {
             return skip(stop, -Errno.EFAULT);
         }
         stop.setArg(1, path);
-        stop.setArg(2, O_RDWR | O_CLOEXEC);
+        // A read-only open's shared mapping must not become writable by mprotect.
+        stop.setArg(2, (shared && d.writable() ? O_RDWR : O_RDONLY) | O_CLOEXEC);
         stop.setArg(3, 0);
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         if (shared && !grownForMappings) {
             grownForMappings = true; // munmap and msync matter from now on
             filters.traceAlso(mappingSyscalls(), List.of());
@@ -736,7 +757,7 @@ public final class Dispatcher implements SyscallHandler {
                 return;
             }
         }
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
     }
 
     private void finishMmap(SyscallStop stop, PendingExit.MmapSteps steps, long result) throws PtraceException {
@@ -747,21 +768,32 @@ public final class Dispatcher implements SyscallHandler {
         boolean failed = result < 0 && result > -4096;
         if (steps.shared && !failed) {
             mappings.mapped(steps.description, tasks.get(stop.tid()).tgid, result, steps.args[1], steps.args[5]);
+            steps.pinned = false;
         }
         mmapDone(steps);
     }
 
-    /** The memory file of a private mapping (or of a failed shared one) is the guest's alone now. */
+    /**
+     * An mmap of a served file is over, mapped or not: a private copy is the guest's alone
+     * (or nobody's), a shadow no longer waits for it.
+     */
     private void mmapDone(PendingExit.MmapSteps steps) {
         if (!steps.shared) {
             host.close(steps.memfd);
-        } else {
-            mappings.dropUnmapped();
+            return;
         }
+        if (steps.pinned) {
+            mappings.notMapped(steps.description);
+            steps.pinned = false;
+        }
+        mappings.dropUnmapped();
     }
 
     /** munmap: shared mappings of served files in the range go back to their modules first. */
     private Resume munmap(SyscallStop stop, Task task) {
+        if (!mappings.overlaps(task.tgid, stop.arg(0), stop.arg(1))) {
+            return Resume.RUN; // no shared mapping of a served file there (the common munmap)
+        }
         try {
             mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
         } catch (jvuos.module.VuException e) {
@@ -769,12 +801,15 @@ public final class Dispatcher implements SyscallHandler {
         }
         PendingExit exit = new PendingExit();
         exit.unmapped = new long[] {stop.arg(0), stop.arg(1)};
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
     /** msync: shared mappings of served files in the range go back to their modules. */
     private Resume msync(SyscallStop stop, Task task) {
+        if (!mappings.overlaps(task.tgid, stop.arg(0), stop.arg(1))) {
+            return Resume.RUN;
+        }
         try {
             mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
         } catch (jvuos.module.VuException e) {
@@ -809,7 +844,7 @@ public final class Dispatcher implements SyscallHandler {
         }
         PendingExit exit = new PendingExit();
         exit.newCwd = dir;
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
@@ -831,13 +866,13 @@ public final class Dispatcher implements SyscallHandler {
         PendingExit exit = new PendingExit();
         exit.collect = closesServed;
         exit.dupOf = (int) stop.arg(0);
-        exits.put(stop.tid(), exit);
+        exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }
 
     @Override
     public void onSyscallExit(SyscallStop stop) throws PtraceException {
-        PendingExit exit = exits.remove(stop.tid());
+        PendingExit exit = exits.pop(stop.tid());
         if (exit == null) {
             return;
         }
@@ -912,9 +947,10 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onExec(int pid, int formerTid) {
-        PendingExit exit = exits.remove(formerTid);
-        if (exit != null) {
-            exits.put(pid, exit);
+        if (formerTid != pid) {
+            // The old leader is gone without a report of its own; the exec'ing thread takes its id.
+            exits.removeAll(pid).forEach(this::abandon);
+            exits.move(formerTid, pid);
         }
         tasks.execed(pid, formerTid);
         tellModules(m -> m.execed(pid));
@@ -924,12 +960,9 @@ public final class Dispatcher implements SyscallHandler {
 
     @Override
     public void onThreadGone(int tid) {
-        PendingExit exit = exits.remove(tid);
-        if (exit != null && exit.memoryFile >= 0) {
-            host.close(exit.memoryFile);
-        }
-        if (exit != null && exit.served != null) {
-            virtualFds.failed(exit.served);
+        exits.removeAll(tid).forEach(this::abandon);
+        if (filters != null && filters.fdHandover() != null) {
+            filters.fdHandover().forget(tid); // a socket it was to take
         }
         Task task = tasks.find(tid);
         if (task != null && task.tgid == tid) {
@@ -950,6 +983,19 @@ public final class Dispatcher implements SyscallHandler {
                     log.warn("module {} failed: {}", jvuos.vfs.ModuleCalls.nameOf(m), e.toString());
                 }
             }
+        }
+    }
+
+    /** What a pending exit holds, let go of: its thread will never reach that exit. */
+    private void abandon(PendingExit exit) {
+        if (exit.memoryFile >= 0) {
+            host.close(exit.memoryFile);
+        }
+        if (exit.served != null) {
+            virtualFds.failed(exit.served);
+        }
+        if (exit.mmap != null) {
+            mmapDone(exit.mmap);
         }
     }
 

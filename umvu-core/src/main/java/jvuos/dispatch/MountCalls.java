@@ -175,6 +175,7 @@ final class MountCalls {
         }
         gone.forEach(mounts::remove);
         gone.forEach(devices::unmounted);
+        gone.forEach(tasks::stackGone);
         log.debug("unmounted {}", mount.point());
         return 0;
     }

@@ -32,6 +32,9 @@ final class OpenDescription {
     /** What readlink of a guest fd holding the placeholder gives: "pipe:[INODE]". */
     final String identity;
     final boolean directory;
+    /** What the module said of the file when it was opened ({@link VirtualFile#seekable}, {@link VirtualFile#pollable}). */
+    final boolean seekable;
+    final boolean pollable;
     /** The open(2) flags, of which fcntl(F_SETFL) changes {@link #SETTABLE_FLAGS}. */
     int flags;
     long offset;
@@ -47,6 +50,8 @@ final class OpenDescription {
     ServedMappings.Shadow shadow;
 
     OpenDescription(Mount mount, VirtualFile file, int[] pipe, String identity, int flags, boolean directory) {
+        this.seekable = ask(file::seekable, mount, true);
+        this.pollable = ask(file::pollable, mount, false);
         this.mount = mount;
         this.file = file;
         this.readEnd = pipe[0];
@@ -54,6 +59,15 @@ final class OpenDescription {
         this.identity = identity;
         this.flags = flags;
         this.directory = directory;
+    }
+
+    /** A yes-or-no question to the module; a module that fails to answer gets {@code otherwise}. */
+    private static boolean ask(java.util.function.BooleanSupplier question, Mount mount, boolean otherwise) {
+        try {
+            return jvuos.vfs.ModuleCalls.guarded(question::getAsBoolean, mount.module());
+        } catch (jvuos.module.VuException e) {
+            return otherwise;
+        }
     }
 
     /** O_PATH: the fd names the file and allows no I/O. */

@@ -42,10 +42,21 @@ final class PendingExit {
         final long[] args = new long[6];
         OpenDescription description;
         boolean shared;
+        /** A shared mapping's shadow is kept for this mmap until it is done. */
+        boolean pinned;
         /** The hypervisor's memory file, and the fd the guest holds for it while it maps it. */
         int memfd;
         long guestFd;
         long mapped;
+
+        /** True for the call the thread makes as the next step (not a call of a signal handler that runs first). */
+        boolean isNextStep(jvuos.tracer.SyscallStop stop) {
+            return switch (step) {
+                case OPEN -> false;
+                case MAP -> stop.nr() == ServedMappings.SYS_MMAP && stop.arg(4) == guestFd;
+                case CLOSE -> stop.nr() == ServedFdCalls.SYS_CLOSE && stop.arg(0) == guestFd;
+            };
+        }
     }
 
     /** Replaces argument {@code index} for the call, to be put back at its exit. */

@@ -36,6 +36,11 @@ final class ProcLinks {
 
     /** The view's target of such a link of a guest thread, or null when the kernel's is right. */
     static String viewTarget(String path, Tasks tasks, GuestPaths paths) {
+        return viewTarget(path, tasks, paths, f -> true);
+    }
+
+    /** The same, for fd records that {@code wanted} accepts (it is asked before /proc is). */
+    static String viewTarget(String path, Tasks tasks, GuestPaths paths, java.util.function.Predicate<Task.OpenFile> wanted) {
         if (!path.startsWith("/proc/")) {
             return null;
         }
@@ -53,7 +58,7 @@ final class ProcLinks {
         }
         int fd = Integer.parseInt(m.group(4));
         Task.OpenFile file = task.fds.open.get(fd);
-        if (file == null || file.path().equals(file.hostPath())) {
+        if (file == null || file.path().equals(file.hostPath()) || !wanted.test(file)) {
             return null;
         }
         return paths.holds(tid, fd, file) ? file.path() : null;

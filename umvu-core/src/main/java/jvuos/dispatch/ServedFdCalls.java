@@ -32,6 +32,9 @@ final class ServedFdCalls {
     /** The most one read or write moves; more is a short count, as a pipe or socket gives. */
     static final int MAX_TRANSFER = 8 << 20;
     private static final int IOV_MAX = 1024;
+    /** The end of an x86_64 process's address space (4-level paging), as access_ok knows it. */
+    private static final long USER_SPACE_END = (1L << 47) - 4096;
+    private static final int IOCTL_SIZE_MAX = 1 << 14;
     private static final int O_LARGEFILE = 0100000;
     private static final long FIONBIO = 0x5421;
     private static final long FIONREAD = 0x541B;
@@ -65,6 +68,8 @@ final class ServedFdCalls {
     }
 
     /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
+    /** write, pwrite64, writev, pwritev, pwritev2, sendfile, copy_file_range. */
+    private static final java.util.Set<Integer> WRITES = java.util.Set.of(SYS_WRITE, 18, 20, 296, 328, 40, 326);
     private static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
 
     private final Map<Integer, FdSyscall> calls = new HashMap<>();
@@ -105,7 +110,7 @@ final class ServedFdCalls {
         on(277 /* sync_file_range */, c -> sync(c, true));
         on(77 /* ftruncate */, this::ftruncate);
         on(285 /* fallocate */, this::fallocate);
-        on(221 /* fadvise64 */, c -> c.d().file.seekable() ? (c.arg(3) > 5 ? -Errno.EINVAL : 0) : -Errno.ESPIPE);
+        on(221 /* fadvise64 */, c -> c.d().seekable ? (c.arg(3) > 5 ? -Errno.EINVAL : 0) : -Errno.ESPIPE);
         on(187 /* readahead */, c -> stat(c).type() == FileStat.S_IFREG ? 0 : -Errno.EINVAL);
         on(SYS_CLOSE, c -> KERNEL);
         on(73 /* flock: on the placeholder, shared by the fds of one open */, c -> KERNEL);
@@ -118,7 +123,7 @@ final class ServedFdCalls {
         on(196 /* flistxattr */, c -> pathCalls.serveAs("listxattr", pathCall(c)));
         on(199 /* fremovexattr */, c -> pathCalls.serveAs("removexattr", pathCall(c)));
         calls.put(233 /* epoll_ctl */, new FdSyscall(new int[] {2},
-                c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().file.pollable() ? -Errno.EPERM : KERNEL));
+                c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().pollable ? -Errno.EPERM : KERNEL));
         // A served file has no pages the kernel can splice.
         Handler noSplice = c -> -Errno.EINVAL;
         calls.put(275 /* splice */, new FdSyscall(new int[] {0, 2}, noSplice));
@@ -131,6 +136,11 @@ final class ServedFdCalls {
 
     private void on(int nr, Handler handler) {
         calls.put(nr, new FdSyscall(new int[] {0}, handler));
+    }
+
+    /** True for a call that writes to its file (its wait is for room, not for data). */
+    static boolean writes(int nr) {
+        return WRITES.contains(nr);
     }
 
     /** The calls that must stop once a served file is open somewhere. */
@@ -214,28 +224,38 @@ final class ServedFdCalls {
         return write(c, List.of(new Segment(buffer, count)), offset, positioned);
     }
 
-    /** The total of the segments, at most {@link #MAX_TRANSFER}; -EINVAL or -EFAULT for a bad vector. */
+    /**
+     * The total of the segments, at most {@link #MAX_TRANSFER} (the kernel too cuts a transfer
+     * short rather than fail); -EFAULT for an unreadable vector or a buffer that does not fit
+     * in user space, -EINVAL for a length that is negative as a ssize_t.
+     */
     private static long total(List<Segment> segments) {
         long total = 0;
         for (Segment s : segments) {
-            if (s.length() < 0) {
-                return s.address() == -1 ? -Errno.EFAULT : -Errno.EINVAL;
+            if (s.address() == -1 && s.length() == -1) {
+                return -Errno.EFAULT;
             }
-            total += s.length();
+            if (s.length() < 0) {
+                return -Errno.EINVAL;
+            }
+            if (Long.compareUnsigned(s.address(), USER_SPACE_END) > 0 || s.length() > USER_SPACE_END - s.address()) {
+                return -Errno.EFAULT; // the kernel's access_ok
+            }
+            total = s.length() >= MAX_TRANSFER - total ? MAX_TRANSFER : total + s.length();
         }
-        return Math.min(total, MAX_TRANSFER);
+        return total;
     }
 
     /** The offset a transfer starts at, or a negative errno. */
     private static long startOffset(Call c, long offset, boolean positioned) {
         OpenDescription d = c.d();
         if (positioned) {
-            if (!d.file.seekable()) {
+            if (!d.seekable) {
                 return -Errno.ESPIPE;
             }
             return offset < 0 ? -Errno.EINVAL : offset;
         }
-        return d.file.seekable() ? d.offset : 0;
+        return d.seekable ? d.offset : 0;
     }
 
     private long read(Call c, List<Segment> segments, long offset, boolean positioned) throws VuException {
@@ -270,7 +290,7 @@ final class ServedFdCalls {
             }
             done += part;
         }
-        if (!positioned && d.file.seekable()) {
+        if (!positioned && d.seekable) {
             d.offset = at + done;
         }
         return done;
@@ -307,12 +327,12 @@ final class ServedFdCalls {
             }
         }
         // O_APPEND writes at the end, pwrite too (as Linux does).
-        long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.file.seekable() ? stat(c).size() : at;
+        long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.seekable ? stat(c).size() : at;
         ByteBuffer data = ByteBuffer.wrap(bytes, 0, gathered);
         mappings.flush(d);
         int n = ModuleCalls.guarded(() -> d.file.write(data, where), d.mount.module());
         mappings.written(d, bytes, n, where);
-        if (!positioned && d.file.seekable()) {
+        if (!positioned && d.seekable) {
             d.offset = where + n;
         }
         return n;
@@ -448,7 +468,7 @@ final class ServedFdCalls {
 
     private long lseek(Call c) throws VuException {
         OpenDescription d = c.d();
-        if (!d.file.seekable()) {
+        if (!d.seekable) {
             return -Errno.ESPIPE;
         }
         long offset = c.arg(1);
@@ -458,6 +478,9 @@ final class ServedFdCalls {
                 return -Errno.EINVAL;
             }
             long target = whence == SEEK_SET ? offset : d.offset + offset;
+            if (target < 0) {
+                return -Errno.EINVAL;
+            }
             if (target == 0) {
                 d.listing = null; // a rewind reads the directory afresh
             }
@@ -549,9 +572,12 @@ final class ServedFdCalls {
             byte[] value = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) Math.min(left, Integer.MAX_VALUE)).array();
             return put(c, arg, value);
         }
-        int size = d.file.ioctlSize(request);
+        int size = ModuleCalls.guarded(() -> d.file.ioctlSize(request), d.mount.module());
         if (size < 0) {
             return -Errno.ENOTTY;
+        }
+        if (size > IOCTL_SIZE_MAX) {
+            return -Errno.EINVAL; // no ioctl argument is larger (the size field of a request has 14 bits)
         }
         byte[] data = new byte[size];
         if (size > 0 && c.stop().memory().read(c.stop().tid(), arg, data, size) != size) {

@@ -3,9 +3,12 @@ package jvuos.dispatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 import jvuos.errno.Errno;
 import jvuos.host.HostFiles;
@@ -15,10 +18,13 @@ import jvuos.vfs.ModuleCalls;
 /**
  * mmap of served files. The kernel maps only memory it has, so the pages of a served file
  * are copied into a memory file (memfd) that the guest maps instead. A private mapping gets a
- * copy of its own. A shared one maps the description's shadow, whose pages go back to the
- * module at msync, munmap, the end or exec of the mapping process, fsync, and before the
- * description is read or written through its fd; writes through the fd reach the shadow too.
- * (Another open of the same file sees mapped writes once they have gone back.)
+ * copy of its own. A shared one maps the description's shadow, whose changed pages (a
+ * checksum per page tells) go back to the module at msync, munmap, the end or exec of the
+ * mapping process, fsync, and before the description is read or written through its fd;
+ * writes through the fd reach the shadow too. (Another open of the same file sees mapped
+ * writes once they have gone back, and its own writes are not seen in the mapping.) The
+ * guest opens the shadow read-only unless the description is writable, so mprotect cannot
+ * make a read-only open's mapping writable.
  */
 final class ServedMappings {
     static final int SYS_MMAP = 9;
@@ -33,6 +39,10 @@ final class ServedMappings {
         /** The file's ranges copied in so far, [start, end). */
         final List<long[]> filled = new ArrayList<>();
         final List<Mapping> mappings = new ArrayList<>();
+        /** The checksum of each page as the module has it: a page that differs was written. */
+        final Map<Long, Long> pageSums = new HashMap<>();
+        /** mmap calls under way that will map it: it must stay until they are done. */
+        int pending;
 
         Shadow(int memfd) {
             this.memfd = memfd;
@@ -60,6 +70,7 @@ final class ServedMappings {
     int memoryFor(OpenDescription d, long length, long offset, boolean shared) throws VuException {
         if (shared && d.shadow != null) {
             fill(d, d.shadow, offset, length);
+            d.shadow.pending++;
             return d.shadow.memfd;
         }
         int memfd = host.memoryFile("served-map", new byte[0]);
@@ -75,6 +86,7 @@ final class ServedMappings {
         }
         if (shared) {
             d.shadow = shadow;
+            shadow.pending++;
             shadowed.add(d);
         }
         return memfd;
@@ -103,6 +115,7 @@ final class ServedMappings {
             }
             host.pwrite(shadow.memfd, chunk, got, at);
             shadow.filled.add(new long[] {at, at + got});
+            remember(shadow, at, got);
             at += got;
         }
         shadow.filled.add(new long[] {offset, end}); // past the end: zeros, as the kernel maps them
@@ -117,38 +130,75 @@ final class ServedMappings {
         return null;
     }
 
-    /** The guest mapped {@code d}'s shadow at {@code address}. */
-    void mapped(OpenDescription d, int tgid, long address, long length, long offset) {
-        d.shadow.mappings.add(new Mapping(tgid, address, (length + PAGE - 1) / PAGE * PAGE, offset));
+    /** Records the checksums of the shadow's pages in [at, at + length), as they are now the module's. */
+    private void remember(Shadow shadow, long at, long length) {
+        byte[] page = new byte[(int) PAGE];
+        for (long p = at / PAGE; p * PAGE < at + length; p++) {
+            shadow.pageSums.put(p, sum(shadow, p, page));
+        }
     }
 
-    /** Writes a shadow's pages back to the module (those within the file: a mapping does not grow it). */
+    private long sum(Shadow shadow, long pageIndex, byte[] page) {
+        long got = host.pread(shadow.memfd, page, page.length, pageIndex * PAGE);
+        CRC32C crc = new CRC32C();
+        crc.update(page, 0, (int) Math.max(got, 0));
+        return crc.getValue();
+    }
+
+    /** The guest mapped {@code d}'s shadow at {@code address}: the mmap that was under way is done. */
+    void mapped(OpenDescription d, int tgid, long address, long length, long offset) {
+        d.shadow.mappings.add(new Mapping(tgid, address, (length + PAGE - 1) / PAGE * PAGE, offset));
+        d.shadow.pending--;
+    }
+
+    /** An mmap of {@code d}'s shadow that was under way failed. */
+    void notMapped(OpenDescription d) {
+        if (d.shadow != null) {
+            d.shadow.pending--;
+        }
+    }
+
+    /**
+     * Writes the pages of a shadow that the guest changed back to the module (within the
+     * file: a mapping does not grow it). A read-only description's shadow cannot change.
+     */
     void flush(OpenDescription d) throws VuException {
         Shadow shadow = d.shadow;
-        if (shadow == null) {
+        if (shadow == null || !d.writable()) {
             return;
         }
         long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
-        byte[] chunk = new byte[COPY_CHUNK];
-        for (long[] r : shadow.filled) {
-            for (long at = r[0]; at < Math.min(r[1], size);) {
-                int n = (int) Math.min(COPY_CHUNK, Math.min(r[1], size) - at);
-                long got = host.pread(shadow.memfd, chunk, n, at);
-                if (got <= 0) {
-                    break;
-                }
-                long from = at;
-                ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(chunk, 0, (int) got), from), d.mount.module());
-                at += got;
+        byte[] page = new byte[(int) PAGE];
+        for (Map.Entry<Long, Long> e : shadow.pageSums.entrySet()) {
+            long at = e.getKey() * PAGE;
+            long now = sum(shadow, e.getKey(), page);
+            if (now == e.getValue() || at >= size) {
+                continue;
             }
+            int n = (int) Math.min(PAGE, size - at);
+            ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(page, 0, n), at), d.mount.module());
+            e.setValue(now);
         }
     }
 
     /** A write through the fd: the shadow's pages show it too. */
     void written(OpenDescription d, byte[] data, int length, long offset) {
-        if (d.shadow != null) {
+        if (d.shadow != null && length > 0) {
             host.pwrite(d.shadow.memfd, data, length, offset);
+            remember(d.shadow, offset, length);
         }
+    }
+
+    /** True when process {@code tgid} maps a shadow somewhere in [address, address + length). */
+    boolean overlaps(int tgid, long address, long length) {
+        for (OpenDescription d : shadowed) {
+            for (Mapping m : d.shadow.mappings) {
+                if (m.overlaps(tgid, address, length)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** msync or munmap of [address, address + length) by process {@code tgid}: the shadows mapped there go back. */
@@ -206,7 +256,7 @@ final class ServedMappings {
     void dropUnmapped() {
         for (Iterator<OpenDescription> it = shadowed.iterator(); it.hasNext();) {
             OpenDescription d = it.next();
-            if (d.shadow.mappings.isEmpty()) {
+            if (d.shadow.mappings.isEmpty() && d.shadow.pending == 0) {
                 try {
                     flush(d);
                 } catch (VuException e) {

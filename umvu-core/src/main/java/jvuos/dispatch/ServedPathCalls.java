@@ -43,6 +43,8 @@ final class ServedPathCalls {
     private static final long O_TMPFILE = 020000000;
     private static final long AT_REMOVEDIR = 0x200;
     private static final long AT_EMPTY_PATH = 0x1000;
+    private static final long AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int COPY_CHUNK = 1 << 20;
     private static final long AT_EACCESS = 0x200;
     private static final long RENAME_EXCHANGE = 2;
     private static final long UTIME_NOW = (1L << 30) - 1;
@@ -370,6 +372,9 @@ final class ServedPathCalls {
     }
 
     private long chmod(Call c, long mode) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         if (!c.caller().owns(lstat(c))) {
             return -Errno.EPERM;
         }
@@ -378,6 +383,9 @@ final class ServedPathCalls {
     }
 
     private long chown(Call c, long uidArg, long gidArg) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         int uid = (int) uidArg;
         int gid = (int) gidArg;
         FileStat s = lstat(c);
@@ -393,6 +401,9 @@ final class ServedPathCalls {
     }
 
     private long truncate(Call c) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         long length = c.arg(1);
         FileStat s = lstat(c);
         if (s.isDirectory()) {
@@ -413,6 +424,9 @@ final class ServedPathCalls {
     enum Times { UTIMBUF, TIMEVAL, TIMESPEC }
 
     private long utimes(Call c, long address, Times layout) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         FileStat s = lstat(c);
         long now = System.currentTimeMillis() * 1_000_000L;
         long atime = now;
@@ -487,13 +501,16 @@ final class ServedPathCalls {
     }
 
     private long setxattr(Call c) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         String name = c.stop().memory().readString(c.stop().tid(), c.arg(1), 256);
         long size = c.arg(3);
         if (name == null) {
             return -Errno.EFAULT;
         }
-        if (size > XATTR_SIZE_MAX) {
-            return -Errno.ERANGE; // the kernel's E2BIG comes from a size over the maximum
+        if (Long.compareUnsigned(size, XATTR_SIZE_MAX) > 0) {
+            return -Errno.E2BIG;
         }
         byte[] value = new byte[(int) size];
         if (size > 0 && c.stop().memory().read(c.stop().tid(), c.arg(2), value, (int) size) != size) {
@@ -516,6 +533,9 @@ final class ServedPathCalls {
     }
 
     private long removexattr(Call c) throws VuException {
+        if (c.mount().readOnly()) {
+            return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
+        }
         String name = c.stop().memory().readString(c.stop().tid(), c.arg(1), 256);
         if (name == null) {
             return -Errno.EFAULT;
@@ -621,9 +641,9 @@ final class ServedPathCalls {
      * [interpreter, its optional argument, the script's path as the guest gave it, the
      * guest's arguments after the first]. The interpreter then opens the script in the view.
      */
-    private long script(Call c, byte[] content, int flagsIndex) throws PtraceException {
+    private long script(Call c, byte[] content, int length, int flagsIndex) throws PtraceException {
         int end = 2;
-        while (end < content.length && end < BINPRM_BUF_SIZE && content[end] != '\n') {
+        while (end < length && content[end] != '\n') {
             end++;
         }
         String line = new String(content, 2, end - 2, StandardCharsets.ISO_8859_1).strip();
@@ -675,9 +695,7 @@ final class ServedPathCalls {
             return -Errno.EFAULT;
         }
         exit.setArg(stop, pathIndex + 1, vectorAddress);
-        if (flagsIndex >= 0 && (c.arg(flagsIndex) & AT_EMPTY_PATH) != 0) {
-            exit.setArg(stop, flagsIndex, c.arg(flagsIndex) & ~AT_EMPTY_PATH);
-        }
+        clearExecveatFlags(c, flagsIndex);
         return REWRITTEN;
     }
 
@@ -697,49 +715,58 @@ final class ServedPathCalls {
 
     /**
      * execve and execveat of a served file: the kernel execs a copy of it, put in a memory
-     * file that the guest's call names by /proc path (closed at the call's exit).
+     * file that the guest's call names by /proc path (closed at the call's exit). A "#!"
+     * script is left to its interpreter ({@link #script}).
      */
     private long exec(Call c, int flagsIndex) throws VuException, PtraceException {
         FileStat s = lstat(c);
         if (s.type() != FileStat.S_IFREG || c.caller().access(s, Caller.X_OK) != 0) {
             return -Errno.EACCES;
         }
-        if (s.size() > Integer.MAX_VALUE - 16) {
-            return -Errno.ENOMEM;
-        }
         VirtualFile file = ModuleCalls.guarded(() -> c.fs().open(c.rel(), O_RDONLY), c.mount().module());
-        byte[] content = new byte[(int) s.size()];
         try {
-            int done = 0;
-            while (done < content.length) {
-                int at = done;
-                int n = ModuleCalls.guarded(() -> file.read(ByteBuffer.wrap(content, at, content.length - at), at),
-                        c.mount().module());
-                if (n <= 0) {
-                    break;
-                }
-                done += n;
+            byte[] chunk = new byte[COPY_CHUNK];
+            int head = read(c, file, chunk, 0);
+            if (head > 2 && chunk[0] == '#' && chunk[1] == '!') {
+                return script(c, chunk, Math.min(head, BINPRM_BUF_SIZE), flagsIndex);
             }
+            String path = c.r().path();
+            int fd = host.memoryFile(path.substring(path.lastIndexOf('/') + 1), new byte[0]);
+            if (fd < 0) {
+                return fd;
+            }
+            // Copied a chunk at a time: the file may be larger than any Java array.
+            for (long at = 0; head > 0; at += head, head = read(c, file, chunk, at + head)) {
+                if (host.pwrite(fd, chunk, head, at) != head) {
+                    host.close(fd);
+                    return -Errno.ENOMEM;
+                }
+            }
+            PendingExit exit = c.exit();
+            int pathIndex = c.call().paths().get(0).index();
+            if (!exit.setPathArg(c.stop(), pathIndex, "/proc/" + ownPid + "/fd/" + fd)) {
+                host.close(fd);
+                return -Errno.EFAULT;
+            }
+            exit.memoryFile = fd;
+            clearExecveatFlags(c, flagsIndex);
+            return REWRITTEN;
         } finally {
             ModuleCalls.run(file::close, c.mount().module());
         }
-        if (content.length > 2 && content[0] == '#' && content[1] == '!') {
-            return script(c, content, flagsIndex);
+    }
+
+    private static int read(Call c, VirtualFile file, byte[] chunk, long offset) throws VuException {
+        return ModuleCalls.guarded(() -> file.read(ByteBuffer.wrap(chunk), offset), c.mount().module());
+    }
+
+    /**
+     * execveat's AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW applied to the guest's own path; the
+     * path the kernel gets instead is a /proc link it must follow.
+     */
+    private static void clearExecveatFlags(Call c, int flagsIndex) throws PtraceException {
+        if (flagsIndex >= 0 && (c.arg(flagsIndex) & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) {
+            c.exit().setArg(c.stop(), flagsIndex, c.arg(flagsIndex) & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
         }
-        String path = c.r().path();
-        int fd = host.memoryFile(path.substring(path.lastIndexOf('/') + 1), content);
-        if (fd < 0) {
-            return fd;
-        }
-        PendingExit exit = c.exit();
-        exit.memoryFile = fd;
-        int pathIndex = c.call().paths().get(0).index();
-        if (!exit.setPathArg(c.stop(), pathIndex, "/proc/" + ownPid + "/fd/" + fd)) {
-            return -Errno.EFAULT;
-        }
-        if (flagsIndex >= 0 && (c.arg(flagsIndex) & AT_EMPTY_PATH) != 0) {
-            exit.setArg(c.stop(), flagsIndex, c.arg(flagsIndex) & ~AT_EMPTY_PATH);
-        }
-        return REWRITTEN;
     }
 }

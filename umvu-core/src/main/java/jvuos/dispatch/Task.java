@@ -11,11 +11,14 @@ final class Task {
     final int tgid;
     Fs fs;
     Fds fds;
+    /** The process's default network stack per address family (msocket), shared by its threads. */
+    final Map<Integer, jvuos.vfs.Mount> stacks;
 
-    Task(int tgid, Fs fs, Fds fds) {
+    Task(int tgid, Fs fs, Fds fds, Map<Integer, jvuos.vfs.Mount> stacks) {
         this.tgid = tgid;
         this.fs = fs;
         this.fds = fds;
+        this.stacks = stacks;
     }
 
     /**

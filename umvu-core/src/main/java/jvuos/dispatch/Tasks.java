@@ -14,7 +14,7 @@ final class Tasks {
 
     /** The thread's state; a thread not seen before (the first guest process) starts afresh. */
     Task get(int tid) {
-        return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds()));
+        return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds(), new HashMap<>()));
     }
 
     /** The thread's state if it is a guest thread, else null. */
@@ -27,7 +27,8 @@ final class Tasks {
         int tgid = (flags & CloneFlags.THREAD) != 0 ? parent.tgid : childTid;
         Task.Fs fs = (flags & CloneFlags.FS) != 0 ? parent.fs : parent.fs.copy();
         Task.Fds fds = (flags & CloneFlags.FILES) != 0 ? parent.fds : parent.fds.copy();
-        byTid.put(childTid, new Task(tgid, fs, fds));
+        boolean thread = (flags & CloneFlags.THREAD) != 0;
+        byTid.put(childTid, new Task(tgid, fs, fds, thread ? parent.stacks : new HashMap<>(parent.stacks)));
     }
 
     /** execve unshares the fd table (the kernel undoes CLONE_FILES) and may move the thread to the leader's id. */
@@ -36,11 +37,18 @@ final class Tasks {
         if (task == null) {
             task = get(pid);
         }
-        byTid.put(pid, new Task(task.tgid, task.fs, task.fds.copy()));
+        byTid.put(pid, new Task(task.tgid, task.fs, task.fds.copy(), task.stacks)); // stacks outlive exec
     }
 
     void gone(int tid) {
         byTid.remove(tid);
+    }
+
+    /** A stack is unmounted: no process has it as a default any more. */
+    void stackGone(jvuos.vfs.Mount stack) {
+        for (Task t : byTid.values()) {
+            t.stacks.values().removeIf(m -> m == stack);
+        }
     }
 
     Collection<Task> all() {

@@ -31,6 +31,8 @@ final class VirtualFds {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
 
     private final HostFiles host;
+    /** For readiness changes, which modules may report from threads of their own: used under its lock only. */
+    private final HostFiles readinessHost = new HostFiles();
     private final Map<String, OpenDescription> byIdentity = new LinkedHashMap<>();
 
     VirtualFds(HostFiles host) {
@@ -61,7 +63,7 @@ final class VirtualFds {
     void opened(OpenDescription d) {
         d.pending = false;
         host.close(d.writeEnd);
-        if (d.file.pollable()) {
+        if (d.pollable) {
             synchronized (d) {
                 d.ready = true;
                 setReady(d, false);
@@ -83,8 +85,10 @@ final class VirtualFds {
         if (d.ready == ready || d.closed) {
             return;
         }
-        if (ready ? host.putByte(d.readEnd) : host.takeByte(d.readEnd)) {
-            d.ready = ready;
+        synchronized (readinessHost) {
+            if (ready ? readinessHost.putByte(d.readEnd) : readinessHost.takeByte(d.readEnd)) {
+                d.ready = ready;
+            }
         }
     }
 

@@ -14,6 +14,16 @@ final class VuCalls {
     static final int LSMOD = 1026;
     /** {@code (char *buf, size_t size)} → length of the view's mounts in /proc/mounts format, or -ERANGE. */
     static final int LSMOUNT = 1027;
+    /**
+     * msocket {@code (const char *stack, int family, int type, int protocol)}: with type
+     * {@link #SOCK_DEFAULT}, makes the stack mounted at {@code stack} the calling process's
+     * default for {@code family} (AF_UNSPEC: all the stack's families; a NULL stack: the
+     * host's again) → 0; otherwise a socket of that stack (NULL: of the default one) → its fd.
+     * (1029 is the fd hand-over, {@link jvuos.tracer.FdHandover#TAKE_FD}.)
+     */
+    static final int MSOCKET = 1028;
+    /** The type argument of msocket that sets a default stack. */
+    static final int SOCK_DEFAULT = 0;
 
     private VuCalls() {
     }

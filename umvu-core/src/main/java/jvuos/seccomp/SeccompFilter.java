@@ -19,6 +19,7 @@ import java.util.List;
 public final class SeccompFilter {
     public static final int RET_ALLOW = 0x7fff0000;
     public static final int RET_TRACE = 0x7ff00000;
+    public static final int RET_USER_NOTIF = 0x7fc00000;
 
     private static final int AUDIT_ARCH_X86_64 = 0xc000003e;
     /** x32 syscalls are x86_64 numbers with this bit set. */
@@ -73,6 +74,21 @@ public final class SeccompFilter {
         List<Run> runs = runs(traced);
         runs.add(new Run(X32_SYSCALL_BIT, foreignAbiVerdict));
         f.emitSearch(runs, 0, runs.size());
+        return f.encode();
+    }
+
+    /**
+     * The fd hand-over filter: syscall {@code nr} of the x86_64 ABI is parked for the
+     * supervisor (SECCOMP_RET_USER_NOTIF), everything else allowed.
+     */
+    public static byte[] userNotification(int nr) {
+        SeccompFilter f = new SeccompFilter();
+        f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARCH);
+        f.emit(BPF_JMP_JEQ_K, 0, 2, AUDIT_ARCH_X86_64);
+        f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_NR);
+        f.emit(BPF_JMP_JEQ_K, 1, 0, nr);
+        f.emit(BPF_RET_K, 0, 0, RET_ALLOW);
+        f.emit(BPF_RET_K, 0, 0, RET_USER_NOTIF);
         return f.encode();
     }
 

@@ -13,4 +13,7 @@ public interface FilterControl {
      * values named there, from now on. Filters only tighten: the set cannot shrink.
      */
     void traceAlso(BitSet syscalls, List<SeccompFilter.ArgRule> argRules);
+
+    /** How to give a guest thread an fd of the hypervisor; null when the kernel cannot (legacy mode, an old kernel). */
+    FdHandover fdHandover();
 }

@@ -7,17 +7,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import jvuos.errno.Errno;
+import jvuos.host.HostFiles;
 import jvuos.ptrace.LibC;
 import jvuos.ptrace.Native;
 import jvuos.ptrace.NativeException;
 import jvuos.ptrace.Ptrace;
 import jvuos.ptrace.PtraceException;
+import jvuos.ptrace.Signals;
 import jvuos.ptrace.Spawn;
+import jvuos.seccomp.SeccompFilter;
 
 /**
  * Starts the guest: posix_spawn the launcher, PTRACE_SEIZE it while it waits on a pipe, then
- * send it the seccomp filter through that pipe. The launcher installs the filter and execs
- * the command, so the very first instruction of the command already runs traced.
+ * send it the seccomp filters through that pipe. The launcher installs them and execs the
+ * command, so the very first instruction of the command already runs traced. The second
+ * filter's listener (for handing fds over, {@link FdHandover}) is copied out of the launcher
+ * while it stops itself for that.
  */
 final class GuestStarter {
     static final long OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_EXITKILL | Ptrace.O_TRACEEXEC
@@ -27,12 +33,16 @@ final class GuestStarter {
     private GuestStarter() {
     }
 
+    /** The guest's first process, and the hand-over filter's listener in the hypervisor (-1: none). */
+    record Started(int pid, int listener) {
+    }
+
     /**
      * @param filter the BPF program, or null for legacy mode (no filter: every syscall is seen
-     *               through PTRACE_SYSCALL)
-     * @return the pid of the guest, seized by the calling thread
+     *               through PTRACE_SYSCALL, and no fds are handed over)
+     * @return the guest, seized by the calling thread
      */
-    static int start(Ptrace ptrace, Guest guest, byte[] filter) throws NativeException, PtraceException {
+    static Started start(Ptrace ptrace, Guest guest, byte[] filter) throws NativeException, PtraceException {
         LibC libc = Native.libc();
         int[] pipe = Spawn.inheritablePipe();
         int pid;
@@ -57,7 +67,30 @@ final class GuestStarter {
         if (written != message.length) {
             throw new NativeException("sending the seccomp filter to the launcher", Native.errno());
         }
-        return pid;
+        return new Started(pid, filter == null ? -1 : takeListener(ptrace, pid, pipe[0]));
+    }
+
+    /**
+     * Waits for the launcher's SIGSTOP, copies the listener it left at {@code fd} (none if it
+     * could not make one), and lets it go on without the signal.
+     */
+    private static int takeListener(Ptrace ptrace, int pid, int fd) throws NativeException, PtraceException {
+        while (true) {
+            int r = ptrace.await(pid, 0);
+            if (r == -Errno.EINTR) {
+                continue;
+            }
+            int status = ptrace.lastStatus();
+            if (r < 0 || !WaitStatus.stopped(status)) {
+                throw new NativeException("the launcher ended before running the command", r < 0 ? -r : Errno.ECHILD);
+            }
+            if (WaitStatus.event(status) == 0 && WaitStatus.stopSignal(status) == Signals.SIGSTOP) {
+                int listener = new HostFiles().borrow(pid, fd);
+                ptrace.cont(pid, 0);
+                return listener < 0 ? -1 : listener;
+            }
+            ptrace.cont(pid, 0); // the launcher's exit event, if it failed: its end comes next
+        }
     }
 
     private static List<byte[]> launcherArgv(Guest guest, int syncFd) {
@@ -72,11 +105,17 @@ final class GuestStarter {
         return argv;
     }
 
-    /** A 4-byte instruction count, then the instructions; count 0 means no filter. */
+    /**
+     * Each program as a 4-byte instruction count, then the instructions: the filter (count 0:
+     * none, and nothing follows), then the fd hand-over filter.
+     */
     private static byte[] filterMessage(byte[] filter) {
-        byte[] program = filter == null ? new byte[0] : filter;
-        return ByteBuffer.allocate(4 + program.length).order(ByteOrder.nativeOrder())
-                .putInt(program.length / 8).put(program).array();
+        if (filter == null) {
+            return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0).array();
+        }
+        byte[] handOver = SeccompFilter.userNotification(FdHandover.TAKE_FD);
+        return ByteBuffer.allocate(8 + filter.length + handOver.length).order(ByteOrder.nativeOrder())
+                .putInt(filter.length / 8).put(filter).putInt(handOver.length / 8).put(handOver).array();
     }
 
     private static byte[] bytes(String s) {

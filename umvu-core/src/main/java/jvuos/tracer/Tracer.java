@@ -54,6 +54,7 @@ public final class Tracer implements FilterControl {
     private final BitSet grownSyscalls = new BitSet();
     private final List<SeccompFilter.ArgRule> grownRules = new ArrayList<>();
     private byte[] grownFilter;
+    private volatile FdHandover fdHandover;
     private int currentTid;
     private volatile int rootPid;
     private int rootStatus;
@@ -77,7 +78,11 @@ public final class Tracer implements FilterControl {
     public int run(Guest guest, byte[] filter) throws NativeException, PtraceException {
         OwnSignals.install(this, guest.ignoredSignals());
         handler.attached(this);
-        rootPid = GuestStarter.start(ptrace, guest, legacy ? null : filter);
+        GuestStarter.Started started = GuestStarter.start(ptrace, guest, legacy ? null : filter);
+        rootPid = started.pid();
+        if (started.listener() >= 0) {
+            fdHandover = FdHandover.start(started.listener());
+        }
         Tracee root = new Tracee(rootPid, new GuestProcess(legacy));
         root.announced = true;
         tracees.put(rootPid, root);
@@ -108,6 +113,11 @@ public final class Tracer implements FilterControl {
                 }
             }
         }
+    }
+
+    @Override
+    public FdHandover fdHandover() {
+        return fdHandover;
     }
 
     /** The pid of the first guest process, 0 before it is started. */

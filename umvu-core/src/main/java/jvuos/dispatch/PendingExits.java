@@ -1,0 +1,53 @@
+package jvuos.dispatch;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The exit stops each guest thread has pending, innermost last: a signal handler that runs
+ * between the steps of a call made in steps (an mmap of a served file) makes calls of its
+ * own, whose exits come, and go, before the next step's.
+ */
+final class PendingExits {
+    private final Map<Integer, Deque<PendingExit>> byTid = new HashMap<>();
+
+    void push(int tid, PendingExit exit) {
+        byTid.computeIfAbsent(tid, t -> new ArrayDeque<>()).push(exit);
+    }
+
+    /** The innermost pending exit of the thread, taken away; null if none. */
+    PendingExit pop(int tid) {
+        Deque<PendingExit> stack = byTid.get(tid);
+        if (stack == null) {
+            return null;
+        }
+        PendingExit exit = stack.pop();
+        if (stack.isEmpty()) {
+            byTid.remove(tid);
+        }
+        return exit;
+    }
+
+    /** The innermost pending exit of the thread, left in place; null if none. */
+    PendingExit peek(int tid) {
+        Deque<PendingExit> stack = byTid.get(tid);
+        return stack == null ? null : stack.peek();
+    }
+
+    /** Every pending exit of the thread, taken away (it is gone). */
+    List<PendingExit> removeAll(int tid) {
+        Deque<PendingExit> stack = byTid.remove(tid);
+        return stack == null ? List.of() : List.copyOf(stack);
+    }
+
+    /** A thread's pending exits move to the id it took over at an exec. */
+    void move(int from, int to) {
+        Deque<PendingExit> stack = byTid.remove(from);
+        if (stack != null) {
+            byTid.put(to, stack);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package jvuos.dispatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvuos.errno.Errno;
+import jvuos.module.SocketStack;
+import jvuos.module.VuException;
+import jvuos.ptrace.PtraceException;
+import jvuos.tracer.FdHandover;
+import jvuos.tracer.FilterControl;
+import jvuos.tracer.SyscallStop;
+import jvuos.vfs.ModuleCalls;
+import jvuos.vfs.Mount;
+import jvuos.vfs.MountTable;
+import jvuos.vfs.PathResolver;
+import jvuos.vfs.Resolution;
+
+/**
+ * Dispatch by socket family: socket(2) of a process whose default stack for that family is a
+ * module's ({@link SocketStack}), and the msocket VU call that sets defaults. The stack's
+ * socket is handed to the guest thread ({@link FdHandover}): the guest holds a real socket.
+ */
+final class SocketCalls {
+    static final int SYS_SOCKET = 41;
+    private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
+    private static final int AF_UNSPEC = 0;
+    private static final long SOCK_CLOEXEC = 02000000;
+
+    private final MountTable mounts;
+    private final GuestPaths paths;
+    private final java.util.function.Supplier<FilterControl> filters;
+    private boolean socketTraced;
+
+    SocketCalls(MountTable mounts, GuestPaths paths, java.util.function.Supplier<FilterControl> filters) {
+        this.mounts = mounts;
+        this.paths = paths;
+        this.filters = filters;
+    }
+
+    /** socket(family, type, protocol): the default stack's, if the process has one for the family. */
+    boolean socket(SyscallStop stop, Task task) throws PtraceException {
+        Mount stack = task.stacks.get((int) stop.arg(0));
+        if (stack == null) {
+            return false;
+        }
+        handOver(stop, stack, (int) stop.arg(0), stop.arg(1), (int) stop.arg(2));
+        return true;
+    }
+
+    /** msocket(stack, family, type, protocol), as {@link VuCalls#MSOCKET} says. */
+    void msocket(SyscallStop stop, Task task) throws PtraceException {
+        int family = (int) stop.arg(1);
+        long type = stop.arg(2);
+        Mount stack;
+        if (stop.arg(0) == 0) {
+            stack = task.stacks.get(family);
+            if (type == VuCalls.SOCK_DEFAULT) {
+                if (family == AF_UNSPEC) {
+                    task.stacks.clear();
+                } else {
+                    task.stacks.remove(family);
+                }
+                stop.skip(0);
+                return;
+            }
+        } else {
+            stack = stackAt(stop, task);
+            if (stack == null) {
+                return; // skipped with the errno
+            }
+        }
+        if (stack == null) {
+            stop.skip(-Errno.EAFNOSUPPORT); // no stack given and none by default
+            return;
+        }
+        if (type != VuCalls.SOCK_DEFAULT) {
+            handOver(stop, stack, family, type, (int) stop.arg(3));
+            return;
+        }
+        java.util.Set<Integer> families;
+        try {
+            families = ModuleCalls.guarded(() -> ((SocketStack) stack.fs()).families(), stack.module());
+        } catch (VuException e) {
+            stop.skip(-e.errno());
+            return;
+        }
+        if (family != AF_UNSPEC && !families.contains(family)) {
+            stop.skip(-Errno.EAFNOSUPPORT);
+            return;
+        }
+        for (int f : family == AF_UNSPEC ? families : java.util.Set.of(family)) {
+            task.stacks.put(f, stack);
+        }
+        if (!socketTraced) {
+            socketTraced = true; // socket(2) matters from now on
+            java.util.BitSet socket = new java.util.BitSet();
+            socket.set(SYS_SOCKET);
+            filters.get().traceAlso(socket, java.util.List.of());
+        }
+        stop.skip(0);
+    }
+
+    /** The stack mounted at the path of msocket's first argument; null after skipping the call with an errno. */
+    private Mount stackAt(SyscallStop stop, Task task) {
+        String path = stop.memory().readPath(stop.tid(), stop.arg(0));
+        if (path == null) {
+            stop.skip(-stop.memory().lastErrno());
+            return null;
+        }
+        GuestPaths.Start start = path.isEmpty() ? null : paths.start(stop.tid(), task, path, GuestPaths.AT_FDCWD);
+        if (start == null) {
+            stop.skip(-Errno.ENOENT);
+            return null;
+        }
+        Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), true, false, false,
+                Integer.MAX_VALUE, task.tgid, stop.tid()));
+        Mount m = r.failed() ? null : mounts.mountedAt(r.path(), Integer.MAX_VALUE);
+        if (m == null || !(m.fs() instanceof SocketStack)) {
+            stop.skip(r.failed() ? -r.errno() : -Errno.ENOTSOCK); // no stack there
+            return null;
+        }
+        return m;
+    }
+
+    /**
+     * Makes a socket of the stack and turns the thread's call into the hand-over call, whose
+     * result is the socket's fd in the guest; on failure the call is skipped with the errno.
+     * (A family the stack does not serve is the module's to refuse, with EAFNOSUPPORT.)
+     */
+    private void handOver(SyscallStop stop, Mount stack, int family, long type, int protocol) throws PtraceException {
+        FdHandover handover = filters.get().fdHandover();
+        if (handover == null) {
+            log.warn("a virtual network stack needs seccomp user notification, which this session lacks");
+            stop.skip(-Errno.EAFNOSUPPORT);
+            return;
+        }
+        int fd;
+        try {
+            fd = ModuleCalls.guarded(() -> ((SocketStack) stack.fs()).socket(family, (int) (type & ~SOCK_CLOEXEC), protocol),
+                    stack.module());
+        } catch (VuException e) {
+            stop.skip(-e.errno());
+            return;
+        }
+        handover.give(stop.tid(), fd, (type & SOCK_CLOEXEC) != 0);
+        stop.setNr(FdHandover.TAKE_FD);
+        log.debug("{} socket({}) from the stack at {}", stop.tid(), family, stack.point());
+    }
+}

@@ -15,22 +15,26 @@ public final class GuestMemory {
     /** Longest string read: PATH_MAX, the limit the kernel puts on a path argument. */
     public static final int PATH_MAX = 4096;
     private static final int CHUNK = 256;
+    private static final int BULK = 1 << 20;
 
     private final Pointer local = Memory.allocateDirect(Native.runtime(), PATH_MAX);
     private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
     private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
     private int lastErrno;
+    /** The buffer of bulk transfers, made at the first one. */
+    private Pointer bulk;
 
     /** Copies {@code length} bytes from the guest address into {@code dest}; returns bytes read or -errno. */
     public long read(int pid, long address, byte[] dest, int length) {
+        Pointer buffer = bufferFor(length);
         long total = 0;
         while (total < length) {
-            int n = (int) Math.min(PATH_MAX, length - total);
-            long got = transfer(pid, address + total, 0, n, false);
+            int n = (int) Math.min(buffer.size(), length - total);
+            long got = transfer(pid, buffer, address + total, 0, n, false);
             if (got <= 0) {
                 return total > 0 ? total : got;
             }
-            local.get(0, dest, (int) total, (int) got);
+            buffer.get(0, dest, (int) total, (int) got);
             total += got;
         }
         return total;
@@ -38,17 +42,29 @@ public final class GuestMemory {
 
     /** Copies {@code src} into guest memory at {@code address}; returns bytes written or -errno. */
     public long write(int pid, long address, byte[] src, int length) {
+        Pointer buffer = bufferFor(length);
         long total = 0;
         while (total < length) {
-            int n = (int) Math.min(PATH_MAX, length - total);
-            local.put(0, src, (int) total, n);
-            long put = transfer(pid, address + total, 0, n, true);
+            int n = (int) Math.min(buffer.size(), length - total);
+            buffer.put(0, src, (int) total, n);
+            long put = transfer(pid, buffer, address + total, 0, n, true);
             if (put <= 0) {
                 return total > 0 ? total : put;
             }
             total += put;
         }
         return total;
+    }
+
+    /** The small buffer for paths and structs; for bulk data (reads and writes of served files) a large one, made once. */
+    private Pointer bufferFor(int length) {
+        if (length <= PATH_MAX) {
+            return local;
+        }
+        if (bulk == null) {
+            bulk = Memory.allocateDirect(Native.runtime(), BULK);
+        }
+        return bulk;
     }
 
     /**
@@ -89,7 +105,7 @@ public final class GuestMemory {
             long at = address + have;
             int toPageEnd = (int) (4096 - (at & 4095));
             int n = Math.min(Math.min(CHUNK, toPageEnd), limit - have);
-            long got = transfer(pid, at, have, n, false);
+            long got = transfer(pid, local, at, have, n, false);
             if (got <= 0) {
                 return -Errno.EFAULT;
             }
@@ -109,8 +125,8 @@ public final class GuestMemory {
         return new String(bytes, charset);
     }
 
-    private long transfer(int pid, long address, int localOffset, int length, boolean write) {
-        localIov.putLong(0, local.address() + localOffset);
+    private long transfer(int pid, Pointer buffer, long address, int localOffset, int length, boolean write) {
+        localIov.putLong(0, buffer.address() + localOffset);
         localIov.putLong(8, length);
         remoteIov.putLong(0, address);
         remoteIov.putLong(8, length);

@@ -61,3 +61,14 @@ except Interrupted:
 os.close(w)
 # (The kernel says POLLHUP here; a served file's placeholder can only say POLLIN.)
 print("end of file", os.read(r, 10), "poll says something", bool(p.poll(0)))
+
+# a splice from an empty pipe into a file waits for the pipe's writer
+pr, pw = os.pipe()
+out = os.open("spliced", os.O_WRONLY | os.O_CREAT, 0o644)
+pid = os.fork()
+if pid == 0:
+    time.sleep(0.3)
+    os.write(pw, b"waited for")
+    os._exit(0)
+print("a blocking splice waits", os.splice(pr, out, 20), os.pread(os.open("spliced", os.O_RDONLY), 20, 0))
+os.waitpid(pid, 0)

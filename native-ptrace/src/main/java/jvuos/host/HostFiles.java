@@ -34,6 +34,9 @@ public final class HostFiles {
     private static final int SYS_PREAD64 = 17;
     private static final int SYS_WRITE = 1;
     private static final int SYS_LSEEK = 8;
+    private static final int SYS_IOCTL = 16;
+    private static final int SYS_FCNTL = 72;
+    private static final long FIONREAD = 0x541B;
     private static final int SEEK_CUR = 1;
     private static final int SYS_PIDFD_OPEN = 434;
     private static final int SYS_PIDFD_GETFD = 438;
@@ -285,6 +288,36 @@ public final class HostFiles {
         chunk.put(0, buf, 0, n);
         long put = DirectCalls.syscall(SYS_WRITE, fd, chunk.address(), n, 0);
         return put < 0 ? -DirectCalls.errno() : put;
+    }
+
+    /** The bytes waiting to be read in a pipe or socket (FIONREAD), or -errno. */
+    public int waiting(int fd) {
+        long r = DirectCalls.syscall(SYS_IOCTL, fd, FIONREAD, stat.address(), 0);
+        return r < 0 ? -DirectCalls.errno() : stat.getInt(0);
+    }
+
+    /** fcntl(fd, cmd) without an argument (F_GETFL, F_GETPIPE_SZ...), or -errno. */
+    public int fcntl(int fd, int cmd) {
+        long r = DirectCalls.syscall(SYS_FCNTL, fd, cmd, 0, 0);
+        return r < 0 ? -DirectCalls.errno() : (int) r;
+    }
+
+    /** The events poll reports for a hypervisor fd right now (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16). */
+    public int events(int fd, int wanted) {
+        Pointer pollfd = Memory.allocateDirect(Native.runtime(), 8);
+        pollfd.putInt(0, fd);
+        pollfd.putShort(4, (short) wanted);
+        pollfd.putShort(6, (short) 0);
+        return DirectCalls.syscall(SYS_POLL, pollfd.address(), 1, 0, 0) < 0 ? 0 : pollfd.getShort(6);
+    }
+
+    /** send(2) on a hypervisor socket fd: bytes sent, or -errno. */
+    public long send(int fd, byte[] buf, int length, int flags) {
+        Pointer chunk = chunk();
+        int n = Math.min(CHUNK, length);
+        chunk.put(0, buf, 0, n);
+        long r = DirectCalls.send(fd, chunk.address(), n, flags);
+        return r < 0 ? -DirectCalls.errno() : r;
     }
 
     /** Moves a hypervisor fd's offset back by {@code count} bytes. */

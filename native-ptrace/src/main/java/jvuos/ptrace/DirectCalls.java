@@ -26,6 +26,7 @@ public final class DirectCalls {
     private static final long PROCESS_VM_WRITEV = symbol("process_vm_writev");
     private static final long SYSCALL = symbol("syscall");
     private static final long CLOSE = symbol("close");
+    private static final long SEND = symbol("send");
 
     private static final CallContext LONG_4 = context(Type.SINT64, 4);
     private static final CallContext INT_4 = context(Type.SINT, 4);
@@ -75,6 +76,11 @@ public final class DirectCalls {
     /** syscall(nr, a, b, c, d): the shape of newfstatat, readlinkat and openat2. */
     public static long syscall(long nr, long a, long b, long c, long d) {
         return INVOKER.invokeL5(SYSCALL_5, SYSCALL, nr, a, b, c, d);
+    }
+
+    /** send(fd, buf, len, flags). */
+    public static long send(int fd, long buf, long length, int flags) {
+        return INVOKER.invokeL4(LONG_4, SEND, fd, buf, length, flags);
     }
 
     public static int close(int fd) {

@@ -44,6 +44,14 @@ final class ServedFdCalls {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final long EPOLL_CTL_ADD = 1;
+    private static final long SPLICE_F_NONBLOCK = 2;
+    private static final int F_GETFL = 3;
+    private static final int F_GETPIPE_SZ = 1032;
+    private static final int POLLIN = 1;
+    private static final int POLLHUP = 0x10;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int SIGPIPE = 13;
 
     static final int SYS_READ = 0;
     static final int SYS_WRITE = 1;
@@ -124,14 +132,19 @@ final class ServedFdCalls {
         on(199 /* fremovexattr */, c -> pathCalls.serveAs("removexattr", pathCall(c)));
         calls.put(233 /* epoll_ctl */, new FdSyscall(new int[] {2},
                 c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().pollable ? -Errno.EPERM : KERNEL));
-        // A served file has no pages the kernel can splice.
-        Handler noSplice = c -> -Errno.EINVAL;
-        calls.put(275 /* splice */, new FdSyscall(new int[] {0, 2}, noSplice));
-        calls.put(276 /* tee */, new FdSyscall(new int[] {0, 1}, noSplice));
+        Kind[] anyFile = {Kind.FILE};
+        Kind[] anySink = {Kind.FILE, Kind.PIPE, Kind.SOCKET};
+        Kind[] pipe = {Kind.PIPE};
         calls.put(40 /* sendfile(out, in, offset*, count) */, new FdSyscall(new int[] {0, 1},
-                c -> copy(c, (int) c.arg(1), c.arg(2), (int) c.arg(0), 0, c.arg(3), true)));
+                c -> copy(c, (int) c.arg(1), c.arg(2), (int) c.arg(0), 0, c.arg(3), anyFile, anySink, false)));
+        calls.put(275 /* splice(in, off_in*, out, off_out*, len, flags): a served file and a pipe */,
+                new FdSyscall(new int[] {0, 2}, c -> bothServed(c, 0, 2) ? -Errno.EINVAL // no pipe at all
+                        : copy(c, (int) c.arg(0), c.arg(1), (int) c.arg(2), c.arg(3), c.arg(4), pipe, pipe,
+                                (c.arg(5) & SPLICE_F_NONBLOCK) != 0)));
         calls.put(326 /* copy_file_range(in, off_in*, out, off_out*, len, flags) */, new FdSyscall(new int[] {0, 2},
-                c -> c.arg(5) != 0 ? -Errno.EINVAL : copy(c, (int) c.arg(0), c.arg(1), (int) c.arg(2), c.arg(3), c.arg(4), false)));
+                c -> c.arg(5) != 0 ? -Errno.EINVAL : copyFileRange(c)));
+        // tee takes two pipes: a served file is none (EINVAL, as the kernel says of a file).
+        calls.put(276 /* tee */, new FdSyscall(new int[] {0, 1}, c -> -Errno.EINVAL));
     }
 
     private void on(int nr, Handler handler) {
@@ -338,67 +351,86 @@ final class ServedFdCalls {
         return n;
     }
 
-    /** One end of a copy between fds: a served description, or a host file the hypervisor borrowed. */
-    private record End(OpenDescription served, int borrowed) {
+    /** What the other end of a copy is: a served file, or a host file of some kind the hypervisor borrowed. */
+    private enum Kind { SERVED, FILE, PIPE, SOCKET }
+
+    /** One end of a copy between fds; {@code borrowed} is the hypervisor's copy of a host fd, or -errno. */
+    private record End(Kind kind, OpenDescription served, int borrowed) {
+        boolean failed() {
+            return kind != Kind.SERVED && borrowed < 0;
+        }
     }
 
+    /** The bytes a copy moved into a pipe or socket that could take no more, or whose reader waits. */
+    private static final long WAIT = Long.MIN_VALUE + 2;
+
     /**
-     * sendfile and copy_file_range with a served end: the hypervisor copies, at most
-     * {@link #MAX_TRANSFER} per call. copy_file_range works within one served file system
-     * (EXDEV across file systems, as the kernel says). sendfile also reads or writes a host
-     * regular file or disk, through a copy of the guest's fd (its offset with it); other host
-     * files (pipes, sockets) could make the hypervisor wait, and get EINVAL, which is also the
-     * kernel's answer for files it cannot splice.
+     * sendfile, splice and copy_file_range with a served end: the hypervisor copies, at most
+     * {@link #MAX_TRANSFER} per call, never waiting itself. copy_file_range works within one
+     * served file system (EXDEV across file systems, as the kernel says). sendfile also reads
+     * a host regular file or disk, and writes to one, to a pipe or to a socket; splice moves
+     * between a served file and a pipe. A host end is a copy of the guest's fd (offset and
+     * status flags shared): a pipe is read only as far as it holds bytes and written only as
+     * far as it has room, a socket is sent to without waiting; when nothing can move the call
+     * waits as the guest's own would (EAGAIN for a non-blocking end or SPLICE_F_NONBLOCK).
      */
     private long copy(Call c, int inFd, long inOffsetAddress, int outFd, long outOffsetAddress, long count,
-            boolean sendfile) throws VuException {
+            Kind[] hostInKinds, Kind[] hostOutKinds, boolean nonBlocking) throws VuException {
         int tid = c.stop().tid();
         OpenDescription in = lookup.served(tid, c.task(), inFd);
         OpenDescription out = lookup.served(tid, c.task(), outFd);
-        if (!sendfile && (in == null || out == null || in.mount != out.mount)) {
-            return -Errno.EXDEV;
-        }
         if ((in != null && !in.readable()) || (out != null && !out.writable())) {
             return -Errno.EBADF;
         }
         if ((in != null && in.directory) || (out != null && out.directory)) {
-            return sendfile ? -Errno.EINVAL : -Errno.EISDIR;
-        }
-        if (!sendfile && (out.flags & OpenDescription.O_APPEND) != 0) {
-            return -Errno.EBADF;
+            return hostInKinds.length == 0 ? -Errno.EISDIR : -Errno.EINVAL;
         }
         long inOffset = inOffsetAddress == 0 ? -1 : readLong(c, inOffsetAddress);
         long outOffset = outOffsetAddress == 0 ? -1 : readLong(c, outOffsetAddress);
         if ((inOffsetAddress != 0 && inOffset < 0) || (outOffsetAddress != 0 && outOffset < 0)) {
             return inOffset == -Errno.EFAULT || outOffset == -Errno.EFAULT ? -Errno.EFAULT : -Errno.EINVAL;
         }
-        End source = end(c, in, inFd);
-        End sink = end(c, out, outFd);
+        End source = end(c, in, inFd, hostInKinds);
+        End sink = end(c, out, outFd, hostOutKinds);
         try {
-            if (source.borrowed() < 0 || sink.borrowed() < 0) {
-                return Math.min(source.borrowed(), sink.borrowed()) == -Errno.EINVAL ? -Errno.EINVAL : -Errno.EBADF;
+            if (source.failed() || sink.failed()) {
+                return source.failed() ? source.borrowed() : sink.borrowed();
+            }
+            if ((source.kind() == Kind.PIPE && inOffsetAddress != 0) || (sink.kind() == Kind.PIPE && outOffsetAddress != 0)) {
+                return -Errno.ESPIPE;
             }
             if (count <= 0) {
                 return count < 0 ? -Errno.EINVAL : 0;
             }
-            byte[] data = new byte[(int) Math.min(count, MAX_TRANSFER)];
+            boolean wait = !nonBlocking && !hostNonBlocking(source) && !hostNonBlocking(sink);
+            int room = room(sink, (int) Math.min(count, MAX_TRANSFER));
+            if (room == 0) {
+                return wait ? WOULD_BLOCK : -Errno.EAGAIN;
+            }
+            byte[] data = new byte[room];
             long readAt = in == null ? inOffset : inOffset >= 0 ? inOffset : in.offset;
             long got = read(source, data, readAt);
+            if (got == WAIT) {
+                return wait ? WOULD_BLOCK : -Errno.EAGAIN;
+            }
             if (got <= 0) {
                 return got;
             }
             long writeAt = out == null ? outOffset
                     : (out.flags & OpenDescription.O_APPEND) != 0 ? ModuleCalls.guarded(out.file::stat, out.mount.module()).size()
                     : outOffset >= 0 ? outOffset : out.offset;
-            long put = write(sink, data, (int) got, writeAt);
-            if (put < 0) {
-                return put;
+            long put = write(c, sink, data, (int) got, writeAt);
+            if (put == WAIT || put < 0) {
+                if (source.kind() == Kind.FILE && inOffsetAddress == 0) {
+                    host.lseekBack(source.borrowed(), got); // nothing moved: the host file's offset neither
+                }
+                return put == WAIT ? (wait ? WOULD_BLOCK : -Errno.EAGAIN) : put;
             }
             if (inOffsetAddress != 0) {
                 writeLong(c, inOffsetAddress, inOffset + put);
             } else if (in != null) {
                 in.offset = readAt + put;
-            } else if (put < got) {
+            } else if (put < got && source.kind() == Kind.FILE) {
                 host.lseekBack(source.borrowed(), got - put); // the host file gave more than was written
             }
             if (outOffsetAddress != 0) {
@@ -409,48 +441,120 @@ final class ServedFdCalls {
             return put;
         } finally {
             for (End e : new End[] {source, sink}) {
-                if (e.borrowed() >= 0 && e.served() == null) {
+                if (e.kind() != Kind.SERVED && e.borrowed() >= 0) {
                     host.close(e.borrowed());
                 }
             }
         }
     }
 
-    /** A served end as it is; a host end borrowed, if it is a regular file or a disk (else -EINVAL). */
-    private End end(Call c, OpenDescription served, int fd) {
+    private boolean bothServed(Call c, int first, int second) {
+        int tid = c.stop().tid();
+        return lookup.served(tid, c.task(), (int) c.arg(first)) != null && lookup.served(tid, c.task(), (int) c.arg(second)) != null;
+    }
+
+    /** copy_file_range: within one served file system, not onto an O_APPEND file. */
+    private long copyFileRange(Call c) throws VuException {
+        OpenDescription in = lookup.served(c.stop().tid(), c.task(), (int) c.arg(0));
+        OpenDescription out = lookup.served(c.stop().tid(), c.task(), (int) c.arg(2));
+        if (in == null || out == null || in.mount != out.mount) {
+            return -Errno.EXDEV;
+        }
+        if ((out.flags & OpenDescription.O_APPEND) != 0) {
+            return -Errno.EBADF;
+        }
+        return copy(c, (int) c.arg(0), c.arg(1), (int) c.arg(2), c.arg(3), c.arg(4), new Kind[0], new Kind[0], false);
+    }
+
+    /** A served end as it is; a host end borrowed, if it is of one of the {@code allowed} kinds (else EINVAL). */
+    private End end(Call c, OpenDescription served, int fd, Kind[] allowed) {
         if (served != null) {
-            return new End(served, 0);
+            return new End(Kind.SERVED, served, 0);
+        }
+        if (allowed.length == 0) {
+            return new End(Kind.FILE, null, -Errno.EXDEV); // copy_file_range: both ends served, one file system
         }
         int borrowed = host.borrow(c.task().tgid, fd);
         if (borrowed < 0) {
-            return new End(null, borrowed);
+            return new End(Kind.FILE, null, borrowed == -Errno.EBADF ? -Errno.EBADF : borrowed);
         }
-        int type = host.fdMode(borrowed) & FileStat.S_IFMT;
-        if (type != FileStat.S_IFREG && type != FileStat.S_IFBLK) {
+        Kind kind = switch (host.fdMode(borrowed) & FileStat.S_IFMT) {
+            case FileStat.S_IFREG, FileStat.S_IFBLK -> Kind.FILE;
+            case FileStat.S_IFIFO -> Kind.PIPE;
+            case FileStat.S_IFSOCK -> Kind.SOCKET;
+            default -> null;
+        };
+        if (kind == null || !java.util.Arrays.asList(allowed).contains(kind)) {
             host.close(borrowed);
-            return new End(null, -Errno.EINVAL);
+            return new End(Kind.FILE, null, -Errno.EINVAL);
         }
-        return new End(null, borrowed);
+        return new End(kind, null, borrowed);
     }
 
+    /** True for a host pipe or socket in non-blocking mode. */
+    private boolean hostNonBlocking(End e) {
+        return (e.kind() == Kind.PIPE || e.kind() == Kind.SOCKET)
+                && (host.fcntl(e.borrowed(), F_GETFL) & OpenDescription.O_NONBLOCK) != 0;
+    }
+
+    /** How much the sink takes now without waiting (a pipe: its free room), at most {@code wanted}. */
+    private int room(End sink, int wanted) {
+        if (sink.kind() != Kind.PIPE) {
+            return wanted;
+        }
+        int size = host.fcntl(sink.borrowed(), F_GETPIPE_SZ);
+        int held = host.waiting(sink.borrowed());
+        return size < 0 || held < 0 ? wanted : Math.max(0, Math.min(wanted, size - held));
+    }
+
+    /** Reads from a source, a pipe only as far as it holds bytes: bytes read, 0 at its end, {@link #WAIT}, or -errno. */
     private long read(End e, byte[] data, long offset) throws VuException {
-        if (e.served() == null) {
-            return host.read(e.borrowed(), data, data.length, offset);
+        switch (e.kind()) {
+            case SERVED -> {
+                OpenDescription d = e.served();
+                mappings.flush(d);
+                return ModuleCalls.guarded(() -> d.file.read(ByteBuffer.wrap(data), offset), d.mount.module());
+            }
+            case PIPE -> {
+                int held = host.waiting(e.borrowed());
+                if (held <= 0) {
+                    boolean hungUp = (host.events(e.borrowed(), POLLIN) & POLLHUP) != 0;
+                    return hungUp ? 0 : WAIT; // no writer left: its end
+                }
+                return host.read(e.borrowed(), data, Math.min(held, data.length), -1);
+            }
+            default -> {
+                return host.read(e.borrowed(), data, data.length, offset);
+            }
         }
-        OpenDescription d = e.served();
-        mappings.flush(d);
-        return ModuleCalls.guarded(() -> d.file.read(ByteBuffer.wrap(data), offset), d.mount.module());
     }
 
-    private long write(End e, byte[] data, int length, long offset) throws VuException {
-        if (e.served() == null) {
-            return host.write(e.borrowed(), data, length, offset);
+    /**
+     * Writes to a sink: bytes written, {@link #WAIT} when a socket takes nothing now, or
+     * -errno; EPIPE also brings the guest thread its SIGPIPE, as the kernel's would.
+     */
+    private long write(Call c, End e, byte[] data, int length, long offset) throws VuException {
+        long put;
+        switch (e.kind()) {
+            case SERVED -> {
+                OpenDescription d = e.served();
+                mappings.flush(d);
+                int n = ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(data, 0, length), offset), d.mount.module());
+                mappings.written(d, data, n, offset);
+                return n;
+            }
+            case SOCKET -> {
+                put = host.send(e.borrowed(), data, length, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (put == -Errno.EAGAIN) {
+                    return WAIT;
+                }
+            }
+            default -> put = host.write(e.borrowed(), data, length, offset);
         }
-        OpenDescription d = e.served();
-        mappings.flush(d);
-        int n = ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(data, 0, length), offset), d.mount.module());
-        mappings.written(d, data, n, offset);
-        return n;
+        if (put == -Errno.EPIPE) {
+            jvuos.ptrace.Native.libc().tgkill(c.task().tgid, c.stop().tid(), SIGPIPE);
+        }
+        return put;
     }
 
     private static long readLong(Call c, long address) {

@@ -60,6 +60,10 @@ echo "== exec"
 cp /bin/echo mnt/myecho
 mnt/myecho through the mount
 (cd mnt/sub && ../myecho relative to a cwd in the mount)
+printf '#!%s/mnt/myecho via\n' "$D" > mnt/script.sh && chmod +x mnt/script.sh && mnt/script.sh an interpreter in the mount
+printf '#!%s/mnt/myecho host\n' "$D" > outside/script.sh && chmod +x outside/script.sh && outside/script.sh script
+chmod -x mnt/script.sh && mnt/script.sh 2>&1 | sed 's/.*: //'
+cp /bin/readlink mnt/myreadlink && mnt/myreadlink /proc/self/exe
 echo "== git"
 git init -q mnt/repo
 echo tracked > mnt/repo/file

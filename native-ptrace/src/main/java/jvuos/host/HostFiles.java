@@ -51,6 +51,8 @@ public final class HostFiles {
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int ST_MODE_OFFSET = 24;
     private static final int ST_RDEV_OFFSET = 40;
+    private static final int ST_UID_OFFSET = 28;
+    private static final int ST_GID_OFFSET = 32;
     private static final int STAT_SIZE = 144;
     private static final long O_DIRECTORY = 0200000;
     private static final long O_NOFOLLOW = 0400000;
@@ -255,6 +257,31 @@ public final class HostFiles {
         int mode = stat.getInt(ST_MODE_OFFSET);
         int type = mode & S_IFMT;
         return type == S_IFCHR || type == S_IFBLK ? new long[] {mode, stat.getLong(ST_RDEV_OFFSET)} : null;
+    }
+
+    /** The first bytes of a file, up to {@code buf.length}: how many, or -errno. */
+    public int head(String path, byte[] buf) {
+        if (!putPath(path)) {
+            return -Errno.ENAMETOOLONG;
+        }
+        long fd = DirectCalls.syscall(SYS_OPENAT, AT_FDCWD, pathBuffer.address(), O_CLOEXEC | O_NONBLOCK, 0);
+        if (fd < 0) {
+            return -DirectCalls.errno();
+        }
+        long n = pread((int) fd, buf, buf.length, 0);
+        DirectCalls.close((int) fd);
+        return (int) n;
+    }
+
+    /** A file's owner, group and mode ({@code {uid, gid, mode}}), its symlink followed; null if it has none. */
+    public long[] ownerAndMode(String path) {
+        if (!putPath(path)) {
+            return null;
+        }
+        if (DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, pathBuffer.address(), stat.address(), 0) < 0) {
+            return null;
+        }
+        return new long[] {stat.getInt(ST_UID_OFFSET), stat.getInt(ST_GID_OFFSET), stat.getInt(ST_MODE_OFFSET)};
     }
 
     /** The file type and mode of a hypervisor fd's file, or -errno. */

@@ -60,6 +60,8 @@ public final class Dispatcher implements SyscallHandler {
     private static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final int SYS_PPOLL = 271;
+    private static final int SYS_EXECVE = 59;
+    private static final int SYS_EXECVEAT = 322;
     private static final int SYS_OPENAT = 257;
     private static final long O_RDONLY = 0;
     private static final long O_RDWR = 2;
@@ -94,6 +96,7 @@ public final class Dispatcher implements SyscallHandler {
     private final DeviceNumbers devices = new DeviceNumbers();
     private final ModuleRegistry modules;
     private final SocketCalls sockets;
+    private final ScriptExec scripts = new ScriptExec(paths);
     private final MountCalls mountCalls;
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
@@ -347,7 +350,21 @@ public final class Dispatcher implements SyscallHandler {
         if (call.has(PathCall.Effect.CHDIR) && resolved[0] != null) {
             exit.newCwd = new GuestPaths.Start(resolved[0].path(), resolved[0].canonicalHostPath());
         }
+        boolean exec = stop.nr() == SYS_EXECVE || stop.nr() == SYS_EXECVEAT;
+        if (exec && resolved[0] != null) {
+            long script = scriptThroughMount(stop, task, call, resolved[0], guestPaths[0], exit);
+            if (script != ScriptExec.KERNEL) {
+                if (script < 0) {
+                    return skip(stop, script);
+                }
+                exits.push(tid, exit);
+                return Resume.RUN_AND_REPORT_EXIT;
+            }
+        }
         if (touches) {
+            if (exec) {
+                exit.exe = resolved[0].path();
+            }
             for (int i = 0; i < args.size(); i++) {
                 Resolution r = resolved[i];
                 if (r != null && r.touchesMount() && !r.served() && !kernelResolvesAlike(r, starts[i])) {
@@ -366,11 +383,37 @@ public final class Dispatcher implements SyscallHandler {
                 exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & RENAME_EXCHANGE) != 0;
             }
         }
-        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null) {
+        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null
+                && exit.exe == null) {
             return Resume.RUN;
         }
         exits.push(tid, exit);
         return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * An exec of a host file (or one a mount names) that is a "#!" script whose interpreter
+     * lies in a mount: the kernel would look for the interpreter on the host, so the view runs
+     * the script itself ({@link ScriptExec}). KERNEL for anything else: the kernel's exec is right.
+     */
+    private long scriptThroughMount(SyscallStop stop, Task task, PathCall call, Resolution r, String guestPath,
+            PendingExit exit) throws PtraceException {
+        String file = r.canonicalHostPath();
+        byte[] head = new byte[ScriptExec.BINPRM_BUF_SIZE];
+        int n = file == null ? -1 : host.head(file, head);
+        if (!ScriptExec.isScript(head, n)) {
+            return ScriptExec.KERNEL;
+        }
+        long[] ids = host.ownerAndMode(file);
+        if (ids == null) {
+            return ScriptExec.KERNEL;
+        }
+        jvuos.module.FileStat s = new jvuos.module.FileStat((int) ids[2], 0, 1, (int) ids[0], (int) ids[1], 0, 0, 0, 0,
+                0, 0, 0);
+        if (Caller.of(stop.tid()).access(s, Caller.X_OK) != 0) {
+            return ScriptExec.KERNEL; // the kernel refuses a script without its x bit before its interpreter is looked for
+        }
+        return scripts.exec(stop, task, call, guestPath, exit, head, n, stop.nr() == SYS_EXECVEAT ? 4 : -1, true);
     }
 
     /**
@@ -910,6 +953,10 @@ public final class Dispatcher implements SyscallHandler {
             return;
         }
         Task task = tasks.get(stop.tid());
+        if (exit.exe != null && result == 0) {
+            task.proc.exe = exit.exe;
+            task.proc.exeKernel = paths.kernelLink("/proc/" + task.tgid + "/exe");
+        }
         if (exit.served != null) {
             virtualFds.opened(exit.served);
             task.fds.open.put((int) result, new Task.OpenFile(exit.servedPath, exit.served.identity, exit.served));

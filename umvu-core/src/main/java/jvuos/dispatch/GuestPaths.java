@@ -70,6 +70,11 @@ final class GuestPaths {
         return record.hostPath().equals(host.readlink("/proc/" + tid + "/fd/" + fd));
     }
 
+    /** What the kernel shows for a /proc link, or null. */
+    String kernelLink(String path) {
+        return host.readlink(path);
+    }
+
     Resolution resolve(PathResolver.Request request) {
         return resolver.resolve(request);
     }

@@ -30,6 +30,8 @@ final class PendingExit {
     boolean collect;
     /** An mmap of a served file, made in steps: open the memory file, map it, close it. */
     MmapSteps mmap;
+    /** An exec through a mount: the view path of the program it runs, for /proc/PID/exe. */
+    String exe;
     /** A munmap: its range, {address, length}, for the shared mappings of served files. */
     long[] unmapped;
 

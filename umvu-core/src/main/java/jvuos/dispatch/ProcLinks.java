@@ -4,13 +4,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * /proc/PID/cwd and /proc/PID/fd/N as the view shows them: the kernel knows only the host
+ * /proc/PID/cwd, exe and fd/N as the view shows them: the kernel knows only the host
  * directory or file a mount led to, the view knows the path the guest took.
  */
 final class ProcLinks {
     /** Ids as the kernel writes them: no leading zeros, within an int. */
     private static final Pattern LINK =
-            Pattern.compile("/proc/([1-9]\\d{0,8})(?:/task/([1-9]\\d{0,8}))?/(cwd|fd/(0|[1-9]\\d{0,8}))");
+            Pattern.compile("/proc/([1-9]\\d{0,8})(?:/task/([1-9]\\d{0,8}))?/(cwd|exe|fd/(0|[1-9]\\d{0,8}))");
 
     /** /proc/self/fd/N and /proc/thread-self/fd/N, which are the calling thread's own. */
     private static final Pattern OWN_FD = Pattern.compile("/proc/(self|thread-self)/fd/(0|[1-9]\\d{0,8})");
@@ -52,6 +52,11 @@ final class ProcLinks {
         Task task = tasks.find(tid);
         if (task == null) {
             return null;
+        }
+        if (m.group(3).equals("exe")) {
+            // The program, if exec'd through a mount, while the kernel still shows what it ran then.
+            String exe = task.proc.exe;
+            return exe != null && task.proc.exeKernel.equals(paths.kernelLink(path)) ? exe : null;
         }
         if (m.group(4) == null) {
             return task.fs.virtual() ? task.fs.cwd : null;

@@ -50,9 +50,6 @@ final class ServedPathCalls {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int XATTR_SIZE_MAX = 65536;
-    /** The kernel reads at most this much of a "#!" line. */
-    private static final int BINPRM_BUF_SIZE = 256;
-    private static final int MAX_ARGS = 1 << 17;
 
     /**
      * One intercepted call whose first served path is {@link #r}; {@code fd} is the open
@@ -97,6 +94,7 @@ final class ServedPathCalls {
     private final HostFiles host;
     private final Tasks tasks;
     private final GuestPaths paths;
+    private final ScriptExec scripts;
     private final int ownPid;
     private final Runnable firstOpen;
 
@@ -105,6 +103,7 @@ final class ServedPathCalls {
         this.host = host;
         this.tasks = tasks;
         this.paths = paths;
+        this.scripts = new ScriptExec(paths);
         this.ownPid = ownPid;
         this.firstOpen = firstOpen;
         for (String open : List.of("open", "creat", "openat", "openat2")) {
@@ -635,70 +634,6 @@ final class ServedPathCalls {
         return REWRITTEN;
     }
 
-    /**
-     * A "#!" script: what the kernel's binfmt_script does, done here, since the kernel cannot
-     * open the script: the call execs the interpreter (a host file) with the argument vector
-     * [interpreter, its optional argument, the script's path as the guest gave it, the
-     * guest's arguments after the first]. The interpreter then opens the script in the view.
-     */
-    private long script(Call c, byte[] content, int length, int flagsIndex) throws PtraceException {
-        int end = 2;
-        while (end < length && content[end] != '\n') {
-            end++;
-        }
-        String line = new String(content, 2, end - 2, StandardCharsets.ISO_8859_1).strip();
-        if (line.isEmpty()) {
-            return -Errno.ENOEXEC;
-        }
-        int space = line.indexOf(' ') >= 0 ? line.indexOf(' ') : line.indexOf('\t');
-        String interpreter = space < 0 ? line : line.substring(0, space);
-        String option = space < 0 ? "" : line.substring(space + 1).strip();
-        Resolution r = paths.resolve(new jvuos.vfs.PathResolver.Request(interpreter, "/", true, false, false,
-                Integer.MAX_VALUE, c.task().tgid, c.stop().tid()));
-        if (r.failed()) {
-            return -r.errno();
-        }
-        if (r.served()) {
-            return -Errno.ENOEXEC; // an interpreter that is itself served is not run
-        }
-        SyscallStop stop = c.stop();
-        int pathIndex = c.call().paths().get(0).index();
-        String scriptPath = c.guestPaths()[0].isEmpty() ? "/dev/fd/" + stop.arg(0) : c.guestPaths()[0];
-        List<Long> args = new java.util.ArrayList<>();
-        args.add(stop.push(HostFiles.bytes(interpreter)));
-        if (!option.isEmpty()) {
-            args.add(stop.push(HostFiles.bytes(option)));
-        }
-        args.add(stop.push(HostFiles.bytes(scriptPath)));
-        long argv = stop.arg(pathIndex + 1);
-        byte[] pointer = new byte[8];
-        for (int i = 1; argv != 0; i++) {
-            if (i > MAX_ARGS || stop.memory().read(stop.tid(), argv + 8L * i, pointer, 8) != 8) {
-                return -Errno.EFAULT;
-            }
-            long p = ByteBuffer.wrap(pointer).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (p == 0) {
-                break;
-            }
-            args.add(p);
-        }
-        ByteBuffer vector = ByteBuffer.allocate(8 * (args.size() + 1)).order(ByteOrder.LITTLE_ENDIAN);
-        for (long a : args) {
-            if (a == 0) {
-                return -Errno.EFAULT;
-            }
-            vector.putLong(a);
-        }
-        long vectorAddress = stop.push(vector.array());
-        PendingExit exit = c.exit();
-        if (vectorAddress == 0 || !exit.setPathArg(stop, pathIndex, r.hostPath())) {
-            return -Errno.EFAULT;
-        }
-        exit.setArg(stop, pathIndex + 1, vectorAddress);
-        clearExecveatFlags(c, flagsIndex);
-        return REWRITTEN;
-    }
-
     private static long openHowFlags(Call c, PathArg arg) {
         return openHowField(c, arg, 0);
     }
@@ -727,8 +662,9 @@ final class ServedPathCalls {
         try {
             byte[] chunk = new byte[COPY_CHUNK];
             int head = read(c, file, chunk, 0);
-            if (head > 2 && chunk[0] == '#' && chunk[1] == '!') {
-                return script(c, chunk, Math.min(head, BINPRM_BUF_SIZE), flagsIndex);
+            if (ScriptExec.isScript(chunk, head)) {
+                long r = scripts.exec(c.stop(), c.task(), c.call(), c.guestPaths()[0], c.exit(), chunk, head, flagsIndex, false);
+                return r == 0 ? REWRITTEN : r;
             }
             String path = c.r().path();
             int fd = host.memoryFile(path.substring(path.lastIndexOf('/') + 1), new byte[0]);
@@ -749,7 +685,8 @@ final class ServedPathCalls {
                 return -Errno.EFAULT;
             }
             exit.memoryFile = fd;
-            clearExecveatFlags(c, flagsIndex);
+            exit.exe = c.r().path();
+            ScriptExec.clearExecveatFlags(c.stop(), exit, flagsIndex);
             return REWRITTEN;
         } finally {
             ModuleCalls.run(file::close, c.mount().module());
@@ -758,15 +695,5 @@ final class ServedPathCalls {
 
     private static int read(Call c, VirtualFile file, byte[] chunk, long offset) throws VuException {
         return ModuleCalls.guarded(() -> file.read(ByteBuffer.wrap(chunk), offset), c.mount().module());
-    }
-
-    /**
-     * execveat's AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW applied to the guest's own path; the
-     * path the kernel gets instead is a /proc link it must follow.
-     */
-    private static void clearExecveatFlags(Call c, int flagsIndex) throws PtraceException {
-        if (flagsIndex >= 0 && (c.arg(flagsIndex) & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0) {
-            c.exit().setArg(c.stop(), flagsIndex, c.arg(flagsIndex) & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
-        }
     }
 }

@@ -40,7 +40,7 @@ final class SocketCalls {
 
     /** socket(family, type, protocol): the default stack's, if the process has one for the family. */
     boolean socket(SyscallStop stop, Task task) throws PtraceException {
-        Mount stack = task.stacks.get((int) stop.arg(0));
+        Mount stack = task.proc.stacks.get((int) stop.arg(0));
         if (stack == null) {
             return false;
         }
@@ -54,12 +54,12 @@ final class SocketCalls {
         long type = stop.arg(2);
         Mount stack;
         if (stop.arg(0) == 0) {
-            stack = task.stacks.get(family);
+            stack = task.proc.stacks.get(family);
             if (type == VuCalls.SOCK_DEFAULT) {
                 if (family == AF_UNSPEC) {
-                    task.stacks.clear();
+                    task.proc.stacks.clear();
                 } else {
-                    task.stacks.remove(family);
+                    task.proc.stacks.remove(family);
                 }
                 stop.skip(0);
                 return;
@@ -90,7 +90,7 @@ final class SocketCalls {
             return;
         }
         for (int f : family == AF_UNSPEC ? families : java.util.Set.of(family)) {
-            task.stacks.put(f, stack);
+            task.proc.stacks.put(f, stack);
         }
         if (!socketTraced) {
             socketTraced = true; // socket(2) matters from now on

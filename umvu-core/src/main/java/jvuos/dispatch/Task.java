@@ -11,14 +11,34 @@ final class Task {
     final int tgid;
     Fs fs;
     Fds fds;
-    /** The process's default network stack per address family (msocket), shared by its threads. */
-    final Map<Integer, jvuos.vfs.Mount> stacks;
+    /** What belongs to the whole process, shared by its threads. */
+    final Proc proc;
 
-    Task(int tgid, Fs fs, Fds fds, Map<Integer, jvuos.vfs.Mount> stacks) {
+    Task(int tgid, Fs fs, Fds fds, Proc proc) {
         this.tgid = tgid;
         this.fs = fs;
         this.fds = fds;
-        this.stacks = stacks;
+        this.proc = proc;
+    }
+
+    /** The state of a process that its threads share: a fork copies it, an exec keeps it. */
+    static final class Proc {
+        /** The default network stack per address family (msocket). */
+        final Map<Integer, jvuos.vfs.Mount> stacks = new HashMap<>();
+        /**
+         * The program it runs, when it was exec'd through a mount: its view path, and what the
+         * kernel's /proc/PID/exe shows for it (which the view corrects while they agree).
+         */
+        String exe;
+        String exeKernel;
+
+        Proc copy() {
+            Proc c = new Proc();
+            c.stacks.putAll(stacks);
+            c.exe = exe;
+            c.exeKernel = exeKernel;
+            return c;
+        }
     }
 
     /**

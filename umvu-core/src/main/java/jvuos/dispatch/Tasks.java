@@ -14,7 +14,7 @@ final class Tasks {
 
     /** The thread's state; a thread not seen before (the first guest process) starts afresh. */
     Task get(int tid) {
-        return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds(), new HashMap<>()));
+        return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds(), new Task.Proc()));
     }
 
     /** The thread's state if it is a guest thread, else null. */
@@ -28,7 +28,7 @@ final class Tasks {
         Task.Fs fs = (flags & CloneFlags.FS) != 0 ? parent.fs : parent.fs.copy();
         Task.Fds fds = (flags & CloneFlags.FILES) != 0 ? parent.fds : parent.fds.copy();
         boolean thread = (flags & CloneFlags.THREAD) != 0;
-        byTid.put(childTid, new Task(tgid, fs, fds, thread ? parent.stacks : new HashMap<>(parent.stacks)));
+        byTid.put(childTid, new Task(tgid, fs, fds, thread ? parent.proc : parent.proc.copy()));
     }
 
     /** execve unshares the fd table (the kernel undoes CLONE_FILES) and may move the thread to the leader's id. */
@@ -37,7 +37,8 @@ final class Tasks {
         if (task == null) {
             task = get(pid);
         }
-        byTid.put(pid, new Task(task.tgid, task.fs, task.fds.copy(), task.stacks)); // stacks outlive exec
+        task.proc.exe = null; // until the exec's exit says it went through a mount
+        byTid.put(pid, new Task(task.tgid, task.fs, task.fds.copy(), task.proc));
     }
 
     void gone(int tid) {
@@ -47,7 +48,7 @@ final class Tasks {
     /** A stack is unmounted: no process has it as a default any more. */
     void stackGone(jvuos.vfs.Mount stack) {
         for (Task t : byTid.values()) {
-            t.stacks.values().removeIf(m -> m == stack);
+            t.proc.stacks.values().removeIf(m -> m == stack);
         }
     }
 

@@ -179,3 +179,16 @@ attempt("splice with an offset on the pipe", lambda: os.splice(s, pw, 5, offset_
 attempt("splice between two files", os.splice, s, sp, 5)
 os.close(pw)
 print("splice out of a pipe without writers", os.splice(pr, sp, 10))
+fr, fw = os.pipe()
+os.set_blocking(fw, False)
+total = 0
+while True:
+    try:
+        n = os.sendfile(fw, s, 0, 5000)
+    except BlockingIOError:
+        break
+    total += n
+print("a non-blocking pipe fills, then EAGAIN", total > 30000)  # how much: the kernel counts pages, not bytes
+os.close(fr)
+attempt("sendfile to a pipe without a reader", os.sendfile, fw, s, 0, 10)
+attempt("splice out of a pipe's write end", lambda: os.splice(fw, sp, 10))

@@ -12,5 +12,5 @@ c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC); c2 =
 print("cloexec", fcntl.fcntl(c.fileno(), fcntl.F_GETFD), fcntl.fcntl(c2.fileno(), fcntl.F_GETFD))
 print("child", subprocess.run([sys.executable, "-c", "import socket; print(socket.socket().getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))"], capture_output=True, text=True).stdout.strip())
 r = libc.syscall(1028, b"/tmp", 2, 0, 0); print("not a stack", r, ctypes.get_errno())
-r = libc.syscall(1029, 0, 0, 0); print("take without a gift", r, ctypes.get_errno())
+r = libc.syscall(41, 2, 1, 0, ctypes.c_long(0x6a76756f73666473)); print("take without a gift", r, ctypes.get_errno())
 r = libc.syscall(1028, None, 0, 0, 0); print("back to the host", r, domain(socket.socket()))

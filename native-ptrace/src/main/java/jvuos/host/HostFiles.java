@@ -35,6 +35,7 @@ public final class HostFiles {
     private static final int SYS_WRITE = 1;
     private static final int SYS_LSEEK = 8;
     private static final int SYS_IOCTL = 16;
+    private static final int SYS_TEE = 276;
     private static final int SYS_FCNTL = 72;
     private static final long FIONREAD = 0x541B;
     private static final int SEEK_CUR = 1;
@@ -315,6 +316,30 @@ public final class HostFiles {
         chunk.put(0, buf, 0, n);
         long put = DirectCalls.syscall(SYS_WRITE, fd, chunk.address(), n, 0);
         return put < 0 ? -DirectCalls.errno() : put;
+    }
+
+    /**
+     * A new open of the pipe behind a hypervisor fd, through /proc/self/fd, with flags of its
+     * own (O_NONBLOCK, say): an fd, or -errno (ENXIO: a write end while the pipe has no reader).
+     */
+    public int reopen(int fd, long flags) {
+        if (!putPath("/proc/self/fd/" + fd)) {
+            return -Errno.ENAMETOOLONG;
+        }
+        long r = DirectCalls.syscall(SYS_OPENAT, AT_FDCWD, pathBuffer.address(), flags | O_CLOEXEC, 0);
+        return r < 0 ? -DirectCalls.errno() : (int) r;
+    }
+
+    /** A pipe of the hypervisor's, non-blocking at both ends: {read, write}, or null. */
+    public int[] nonBlockingPipe() {
+        int[] fds = new int[2];
+        return libc.pipe2(fds, (int) (O_CLOEXEC | O_NONBLOCK)) == 0 ? fds : null;
+    }
+
+    /** tee(2): copies up to {@code length} bytes of one pipe into another without taking them; bytes, or -errno. */
+    public long tee(int from, int to, long length, int flags) {
+        long r = DirectCalls.syscall(SYS_TEE, from, to, length, flags);
+        return r < 0 ? -DirectCalls.errno() : r;
     }
 
     /** The bytes waiting to be read in a pipe or socket (FIONREAD), or -errno. */

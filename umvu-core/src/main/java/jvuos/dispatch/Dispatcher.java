@@ -139,14 +139,8 @@ public final class Dispatcher implements SyscallHandler {
         services.put(SYS_FCHDIR, this::fchdir);
         services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
         services.put(ServedMappings.SYS_MMAP, this::mmap);
-        services.put(VuCalls.MSOCKET, (stop, task) -> {
-            sockets.msocket(stop, task);
-            return Resume.RUN;
-        });
-        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> {
-            sockets.socket(stop, task);
-            return Resume.RUN;
-        });
+        services.put(VuCalls.MSOCKET, (stop, task) -> awaitExit(stop, sockets.msocket(stop, task)));
+        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> awaitExit(stop, sockets.socket(stop, task)));
         services.put(ServedMappings.SYS_MUNMAP, this::munmap);
         services.put(ServedMappings.SYS_MSYNC, this::msync);
     }
@@ -594,6 +588,15 @@ public final class Dispatcher implements SyscallHandler {
         return m != null && m.served() ? target : null;
     }
 
+    /** RUN when there is no exit to see, else the exit pushed and RUN_AND_REPORT_EXIT. */
+    private Resume awaitExit(SyscallStop stop, PendingExit exit) {
+        if (exit == null) {
+            return Resume.RUN;
+        }
+        exits.push(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
     /** A path call on a file a module serves: answered here, or (open, exec) rewritten for the kernel. */
     private Resume served(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths,
             PendingExit exit, OpenDescription byFd) throws PtraceException {
@@ -633,9 +636,11 @@ public final class Dispatcher implements SyscallHandler {
             if (d == null) {
                 continue;
             }
-            long result = servedFds.serve(stop.nr(), new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d));
+            ServedFdCalls.Call call = new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d);
+            long result = servedFds.serve(stop.nr(), call);
             if (result == ServedFdCalls.WOULD_BLOCK) {
-                return park(stop, fd, d, ServedFdCalls.writes(stop.nr()));
+                return call.blocker()[0] >= 0 ? park(stop, call.blocker()[0], (short) call.blocker()[1], null)
+                        : park(stop, fd, POLLIN, d.pollable && !ServedFdCalls.writes(stop.nr()) ? null : RETRY_NANOS);
             }
             if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
                 task.fds.open.remove(fd);
@@ -658,23 +663,24 @@ public final class Dispatcher implements SyscallHandler {
     }
 
     /**
-     * A call on a served file that must wait: the thread waits in ppoll instead, on the
-     * placeholder, which a pollable file makes readable when it is ready (a write, or a call
-     * on another file, is tried again after a while: the placeholder cannot say "writable").
-     * At the ppoll's exit the call is made again, or, if a signal interrupted the wait, ends
-     * as the kernel ends an interrupted call.
+     * A call on a served file that must wait: the thread waits in ppoll instead, on the fd it
+     * waits for: the placeholder, which a pollable file makes readable when it is ready, or a
+     * host pipe or socket at the other end of a copy. A write to a served file, or a call on a
+     * file that cannot say when it is ready, is tried again after {@code retryNanos} instead
+     * (the placeholder cannot say "writable"). At the ppoll's exit the call is made again, or,
+     * if a signal interrupted the wait, ends as the kernel ends an interrupted call.
      */
-    private Resume park(SyscallStop stop, int fd, OpenDescription d, boolean writes) throws PtraceException {
+    private Resume park(SyscallStop stop, int fd, short events, Long retryNanos) throws PtraceException {
         PendingExit exit = new PendingExit();
         exit.parked = stop.nr();
         long fds = 0;
         long timeout = 0;
-        if (d.pollable && !writes) {
+        if (retryNanos == null) {
             fds = stop.push(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .putInt(fd).putShort(POLLIN).putShort((short) 0).array());
+                    .putInt(fd).putShort(events).putShort((short) 0).array());
         } else {
             timeout = stop.push(java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .putLong(0).putLong(RETRY_NANOS).array());
+                    .putLong(0).putLong(retryNanos).array());
         }
         if (fds == 0 && timeout == 0) {
             return skip(stop, -Errno.EFAULT);
@@ -999,6 +1005,8 @@ public final class Dispatcher implements SyscallHandler {
             exits.removeAll(pid).forEach(this::abandon);
             exits.move(formerTid, pid);
         }
+        // The steps of an mmap that a signal handler's exec interrupted belong to the old program.
+        exits.removeIf(pid, e -> e.mmap != null, this::abandon);
         tasks.execed(pid, formerTid);
         tellModules(m -> m.execed(pid));
         mappings.processGone(pid); // a new program: the old memory is gone

@@ -43,6 +43,24 @@ final class PendingExits {
         return stack == null ? List.of() : List.copyOf(stack);
     }
 
+    /** Takes the thread's pending exits that {@code which} selects away, giving each to {@code taken}. */
+    void removeIf(int tid, java.util.function.Predicate<PendingExit> which, java.util.function.Consumer<PendingExit> taken) {
+        Deque<PendingExit> stack = byTid.get(tid);
+        if (stack == null) {
+            return;
+        }
+        for (java.util.Iterator<PendingExit> it = stack.iterator(); it.hasNext();) {
+            PendingExit e = it.next();
+            if (which.test(e)) {
+                it.remove();
+                taken.accept(e);
+            }
+        }
+        if (stack.isEmpty()) {
+            byTid.remove(tid);
+        }
+    }
+
     /** A thread's pending exits move to the id it took over at an exec. */
     void move(int from, int to) {
         Deque<PendingExit> stack = byTid.remove(from);

@@ -52,6 +52,7 @@ final class ServedFdCalls {
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int SIGPIPE = 13;
+    private static final int POLLOUT = 4;
 
     static final int SYS_READ = 0;
     static final int SYS_WRITE = 1;
@@ -59,10 +60,22 @@ final class ServedFdCalls {
     static final int SYS_FCNTL = 72;
     static final int SYS_CLOSE_RANGE = 436;
 
-    /** One call on a served description. */
-    record Call(SyscallStop stop, Task task, Task.OpenFile record, OpenDescription d) {
+    /**
+     * One call on a served description; {@code blocker} is where a call that must wait says
+     * what it waits for ({fd, poll events}), when that is another fd than the served one.
+     */
+    record Call(SyscallStop stop, Task task, Task.OpenFile record, OpenDescription d, int[] blocker) {
+        Call(SyscallStop stop, Task task, Task.OpenFile record, OpenDescription d) {
+            this(stop, task, record, d, new int[] {-1, 0});
+        }
+
         long arg(int i) {
             return stop.arg(i);
+        }
+
+        void waitOn(int fd, int events) {
+            blocker[0] = fd;
+            blocker[1] = events;
         }
     }
 
@@ -76,8 +89,8 @@ final class ServedFdCalls {
     }
 
     /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
-    /** write, pwrite64, writev, pwritev, pwritev2, sendfile, copy_file_range. */
-    private static final java.util.Set<Integer> WRITES = java.util.Set.of(SYS_WRITE, 18, 20, 296, 328, 40, 326);
+    /** write, pwrite64, writev, pwritev, pwritev2, sendfile, splice, copy_file_range. */
+    private static final java.util.Set<Integer> WRITES = java.util.Set.of(SYS_WRITE, 18, 20, 296, 328, 40, 275, 326);
     private static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
 
     private final Map<Integer, FdSyscall> calls = new HashMap<>();
@@ -85,6 +98,8 @@ final class ServedFdCalls {
     private final ServedMappings mappings;
     private final FdLookup lookup;
     private final HostFiles host;
+    /** The hypervisor's pipe for looking at a guest pipe's bytes (read end, write end); null until needed. */
+    private int[] peekPipe;
 
     /** The description of a served file a guest fd holds, or null. */
     @FunctionalInterface
@@ -354,25 +369,41 @@ final class ServedFdCalls {
     /** What the other end of a copy is: a served file, or a host file of some kind the hypervisor borrowed. */
     private enum Kind { SERVED, FILE, PIPE, SOCKET }
 
-    /** One end of a copy between fds; {@code borrowed} is the hypervisor's copy of a host fd, or -errno. */
-    private record End(Kind kind, OpenDescription served, int borrowed) {
+    /**
+     * One end of a copy between fds. A host end is {@code borrowed}, the hypervisor's copy of
+     * the guest's fd (or -errno); a pipe is also opened anew, non-blocking, as {@code io}, so
+     * that the hypervisor never waits on it.
+     */
+    private record End(Kind kind, OpenDescription served, int guestFd, int borrowed, int io) {
         boolean failed() {
-            return kind != Kind.SERVED && borrowed < 0;
+            return kind != Kind.SERVED && (borrowed < 0 || io < 0);
+        }
+
+        int error() {
+            return borrowed < 0 ? borrowed : io;
+        }
+
+        /** The fd the hypervisor reads or writes. */
+        int fd() {
+            return kind == Kind.PIPE ? io : borrowed;
         }
     }
 
-    /** The bytes a copy moved into a pipe or socket that could take no more, or whose reader waits. */
+    /** What a read or write that could not move anything says. */
     private static final long WAIT = Long.MIN_VALUE + 2;
+    /** The most a copy moves through a host end at once. */
+    private static final int HOST_TRANSFER = 1 << 20;
 
     /**
-     * sendfile, splice and copy_file_range with a served end: the hypervisor copies, at most
-     * {@link #MAX_TRANSFER} per call, never waiting itself. copy_file_range works within one
-     * served file system (EXDEV across file systems, as the kernel says). sendfile also reads
-     * a host regular file or disk, and writes to one, to a pipe or to a socket; splice moves
-     * between a served file and a pipe. A host end is a copy of the guest's fd (offset and
-     * status flags shared): a pipe is read only as far as it holds bytes and written only as
-     * far as it has room, a socket is sent to without waiting; when nothing can move the call
-     * waits as the guest's own would (EAGAIN for a non-blocking end or SPLICE_F_NONBLOCK).
+     * sendfile, splice and copy_file_range with a served end: the hypervisor copies, never
+     * waiting itself. copy_file_range works within one served file system (EXDEV across file
+     * systems, as the kernel says). sendfile also reads a host regular file or disk, and writes
+     * to one, to a pipe or to a socket; splice moves between a served file and a pipe. A host
+     * end is the guest's own open file (borrowed with pidfd_getfd: offset shared); a pipe is
+     * read and written through a non-blocking open of its own, and a pipe's bytes are taken
+     * only as far as the served file took them. When nothing can move, the guest's call waits
+     * on the end that blocks, as its own would (EAGAIN for a non-blocking end or
+     * SPLICE_F_NONBLOCK); EPIPE brings the guest thread its SIGPIPE.
      */
     private long copy(Call c, int inFd, long inOffsetAddress, int outFd, long outOffsetAddress, long count,
             Kind[] hostInKinds, Kind[] hostOutKinds, boolean nonBlocking) throws VuException {
@@ -385,16 +416,23 @@ final class ServedFdCalls {
         if ((in != null && in.directory) || (out != null && out.directory)) {
             return hostInKinds.length == 0 ? -Errno.EISDIR : -Errno.EINVAL;
         }
+        if (hostInKinds.length > 0 && out != null && (out.flags & OpenDescription.O_APPEND) != 0) {
+            return -Errno.EINVAL; // sendfile and splice refuse an O_APPEND output
+        }
         long inOffset = inOffsetAddress == 0 ? -1 : readLong(c, inOffsetAddress);
         long outOffset = outOffsetAddress == 0 ? -1 : readLong(c, outOffsetAddress);
         if ((inOffsetAddress != 0 && inOffset < 0) || (outOffsetAddress != 0 && outOffset < 0)) {
             return inOffset == -Errno.EFAULT || outOffset == -Errno.EFAULT ? -Errno.EFAULT : -Errno.EINVAL;
         }
-        End source = end(c, in, inFd, hostInKinds);
-        End sink = end(c, out, outFd, hostOutKinds);
+        End source = end(c, in, inFd, hostInKinds, true);
+        End sink = end(c, out, outFd, hostOutKinds, false);
         try {
             if (source.failed() || sink.failed()) {
-                return source.failed() ? source.borrowed() : sink.borrowed();
+                int error = source.failed() ? source.error() : sink.error();
+                if (error == -Errno.ENXIO) {
+                    return brokenPipe(c); // a pipe without a reader
+                }
+                return error;
             }
             if ((source.kind() == Kind.PIPE && inOffsetAddress != 0) || (sink.kind() == Kind.PIPE && outOffsetAddress != 0)) {
                 return -Errno.ESPIPE;
@@ -403,15 +441,12 @@ final class ServedFdCalls {
                 return count < 0 ? -Errno.EINVAL : 0;
             }
             boolean wait = !nonBlocking && !hostNonBlocking(source) && !hostNonBlocking(sink);
-            int room = room(sink, (int) Math.min(count, MAX_TRANSFER));
-            if (room == 0) {
-                return wait ? WOULD_BLOCK : -Errno.EAGAIN;
-            }
-            byte[] data = new byte[room];
+            int limit = sink.kind() == Kind.SERVED && source.kind() == Kind.SERVED ? MAX_TRANSFER : HOST_TRANSFER;
+            byte[] data = new byte[(int) Math.min(count, limit)];
             long readAt = in == null ? inOffset : inOffset >= 0 ? inOffset : in.offset;
             long got = read(source, data, readAt);
             if (got == WAIT) {
-                return wait ? WOULD_BLOCK : -Errno.EAGAIN;
+                return waitFor(c, wait, source.guestFd(), POLLIN);
             }
             if (got <= 0) {
                 return got;
@@ -424,7 +459,10 @@ final class ServedFdCalls {
                 if (source.kind() == Kind.FILE && inOffsetAddress == 0) {
                     host.lseekBack(source.borrowed(), got); // nothing moved: the host file's offset neither
                 }
-                return put == WAIT ? (wait ? WOULD_BLOCK : -Errno.EAGAIN) : put;
+                return put == WAIT ? waitFor(c, wait, sink.guestFd(), POLLOUT) : put;
+            }
+            if (source.kind() == Kind.PIPE) {
+                host.read(source.io(), data, (int) put, -1); // takes what went through, only that
             }
             if (inOffsetAddress != 0) {
                 writeLong(c, inOffsetAddress, inOffset + put);
@@ -441,8 +479,9 @@ final class ServedFdCalls {
             return put;
         } finally {
             for (End e : new End[] {source, sink}) {
-                if (e.kind() != Kind.SERVED && e.borrowed() >= 0) {
-                    host.close(e.borrowed());
+                if (e.kind() != Kind.SERVED) {
+                    closeIfOpen(e.borrowed());
+                    closeIfOpen(e.io());
                 }
             }
         }
@@ -466,17 +505,41 @@ final class ServedFdCalls {
         return copy(c, (int) c.arg(0), c.arg(1), (int) c.arg(2), c.arg(3), c.arg(4), new Kind[0], new Kind[0], false);
     }
 
-    /** A served end as it is; a host end borrowed, if it is of one of the {@code allowed} kinds (else EINVAL). */
-    private End end(Call c, OpenDescription served, int fd, Kind[] allowed) {
+    private void closeIfOpen(int fd) {
+        if (fd >= 0) {
+            host.close(fd);
+        }
+    }
+
+    /** The guest's call waits for {@code fd} to be ready for {@code events}, or fails with EAGAIN. */
+    private static long waitFor(Call c, boolean wait, int fd, int events) {
+        if (!wait) {
+            return -Errno.EAGAIN;
+        }
+        c.waitOn(fd, events);
+        return WOULD_BLOCK;
+    }
+
+    /** EPIPE, and the SIGPIPE the kernel sends with it. */
+    private long brokenPipe(Call c) {
+        jvuos.ptrace.Native.libc().tgkill(c.task().tgid, c.stop().tid(), SIGPIPE);
+        return -Errno.EPIPE;
+    }
+
+    /**
+     * A served end as it is; a host end borrowed, if it is of one of the {@code allowed}
+     * kinds (else EINVAL) and open for what the copy does with it (else EBADF).
+     */
+    private End end(Call c, OpenDescription served, int fd, Kind[] allowed, boolean source) {
         if (served != null) {
-            return new End(Kind.SERVED, served, 0);
+            return new End(Kind.SERVED, served, fd, 0, 0);
         }
         if (allowed.length == 0) {
-            return new End(Kind.FILE, null, -Errno.EXDEV); // copy_file_range: both ends served, one file system
+            return new End(Kind.FILE, null, fd, -Errno.EXDEV, 0); // copy_file_range: both ends served, one file system
         }
         int borrowed = host.borrow(c.task().tgid, fd);
         if (borrowed < 0) {
-            return new End(Kind.FILE, null, borrowed == -Errno.EBADF ? -Errno.EBADF : borrowed);
+            return new End(Kind.FILE, null, fd, borrowed, 0);
         }
         Kind kind = switch (host.fdMode(borrowed) & FileStat.S_IFMT) {
             case FileStat.S_IFREG, FileStat.S_IFBLK -> Kind.FILE;
@@ -484,11 +547,18 @@ final class ServedFdCalls {
             case FileStat.S_IFSOCK -> Kind.SOCKET;
             default -> null;
         };
-        if (kind == null || !java.util.Arrays.asList(allowed).contains(kind)) {
+        int flags = host.fcntl(borrowed, F_GETFL);
+        int access = flags & OpenDescription.O_ACCMODE;
+        int error = kind == null || !java.util.Arrays.asList(allowed).contains(kind) ? -Errno.EINVAL
+                : source ? (access == OpenDescription.O_WRONLY ? -Errno.EBADF : 0)
+                : access == 0 /* O_RDONLY */ ? -Errno.EBADF
+                : kind == Kind.FILE && (flags & OpenDescription.O_APPEND) != 0 ? -Errno.EINVAL : 0;
+        if (error != 0) {
             host.close(borrowed);
-            return new End(Kind.FILE, null, -Errno.EINVAL);
+            return new End(Kind.FILE, null, fd, error, 0);
         }
-        return new End(kind, null, borrowed);
+        int io = kind == Kind.PIPE ? host.reopen(borrowed, (source ? 0 : OpenDescription.O_WRONLY) | OpenDescription.O_NONBLOCK) : 0;
+        return new End(kind, null, fd, borrowed, io);
     }
 
     /** True for a host pipe or socket in non-blocking mode. */
@@ -497,17 +567,10 @@ final class ServedFdCalls {
                 && (host.fcntl(e.borrowed(), F_GETFL) & OpenDescription.O_NONBLOCK) != 0;
     }
 
-    /** How much the sink takes now without waiting (a pipe: its free room), at most {@code wanted}. */
-    private int room(End sink, int wanted) {
-        if (sink.kind() != Kind.PIPE) {
-            return wanted;
-        }
-        int size = host.fcntl(sink.borrowed(), F_GETPIPE_SZ);
-        int held = host.waiting(sink.borrowed());
-        return size < 0 || held < 0 ? wanted : Math.max(0, Math.min(wanted, size - held));
-    }
-
-    /** Reads from a source, a pipe only as far as it holds bytes: bytes read, 0 at its end, {@link #WAIT}, or -errno. */
+    /**
+     * Reads from a source: bytes, 0 at its end, {@link #WAIT}, or -errno. A pipe's bytes are
+     * only looked at (tee into the hypervisor's own pipe): the caller takes what it wrote.
+     */
     private long read(End e, byte[] data, long offset) throws VuException {
         switch (e.kind()) {
             case SERVED -> {
@@ -516,12 +579,19 @@ final class ServedFdCalls {
                 return ModuleCalls.guarded(() -> d.file.read(ByteBuffer.wrap(data), offset), d.mount.module());
             }
             case PIPE -> {
-                int held = host.waiting(e.borrowed());
-                if (held <= 0) {
-                    boolean hungUp = (host.events(e.borrowed(), POLLIN) & POLLHUP) != 0;
+                int[] peek = peekPipe();
+                if (peek == null) {
+                    return -Errno.ENFILE;
+                }
+                long n = host.tee(e.io(), peek[1], data.length, (int) SPLICE_F_NONBLOCK);
+                if (n == -Errno.EAGAIN) {
+                    boolean hungUp = (host.events(e.io(), POLLIN) & POLLHUP) != 0;
                     return hungUp ? 0 : WAIT; // no writer left: its end
                 }
-                return host.read(e.borrowed(), data, Math.min(held, data.length), -1);
+                if (n <= 0) {
+                    return n;
+                }
+                return host.read(peek[0], data, (int) n, -1);
             }
             default -> {
                 return host.read(e.borrowed(), data, data.length, offset);
@@ -529,10 +599,15 @@ final class ServedFdCalls {
         }
     }
 
-    /**
-     * Writes to a sink: bytes written, {@link #WAIT} when a socket takes nothing now, or
-     * -errno; EPIPE also brings the guest thread its SIGPIPE, as the kernel's would.
-     */
+    /** The hypervisor's own pipe for looking at a guest pipe's bytes without taking them, made at its first use. */
+    private int[] peekPipe() {
+        if (peekPipe == null) {
+            peekPipe = host.nonBlockingPipe();
+        }
+        return peekPipe;
+    }
+
+    /** Writes to a sink: bytes written, {@link #WAIT} when it takes nothing now, or -errno (EPIPE with its SIGPIPE). */
     private long write(Call c, End e, byte[] data, int length, long offset) throws VuException {
         long put;
         switch (e.kind()) {
@@ -543,18 +618,14 @@ final class ServedFdCalls {
                 mappings.written(d, data, n, offset);
                 return n;
             }
-            case SOCKET -> {
-                put = host.send(e.borrowed(), data, length, MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (put == -Errno.EAGAIN) {
-                    return WAIT;
-                }
-            }
+            case SOCKET -> put = host.send(e.borrowed(), data, length, MSG_DONTWAIT | MSG_NOSIGNAL);
+            case PIPE -> put = host.write(e.io(), data, length, -1);
             default -> put = host.write(e.borrowed(), data, length, offset);
         }
-        if (put == -Errno.EPIPE) {
-            jvuos.ptrace.Native.libc().tgkill(c.task().tgid, c.stop().tid(), SIGPIPE);
+        if (put == -Errno.EAGAIN) {
+            return WAIT;
         }
-        return put;
+        return put == -Errno.EPIPE ? brokenPipe(c) : put;
     }
 
     private static long readLong(Call c, long address) {

@@ -119,6 +119,12 @@ final class ServedMappings {
             at += got;
         }
         shadow.filled.add(new long[] {offset, end}); // past the end: zeros, as the kernel maps them
+        byte[] page = new byte[(int) PAGE];
+        for (long p = offset / PAGE; p * PAGE < end; p++) {
+            if (!shadow.pageSums.containsKey(p)) {
+                shadow.pageSums.put(p, sum(shadow, p, page)); // a page past the end may be written once the file grows
+            }
+        }
     }
 
     private static long[] covering(Shadow shadow, long at) {
@@ -247,9 +253,9 @@ final class ServedMappings {
         }
     }
 
-    /** True while some process maps the description: it stays open for the mapping. */
+    /** True while some process maps the description, or an mmap of it is under way: it stays open for them. */
     static boolean mapped(OpenDescription d) {
-        return d.shadow != null && !d.shadow.mappings.isEmpty();
+        return d.shadow != null && (!d.shadow.mappings.isEmpty() || d.shadow.pending > 0);
     }
 
     /** Drops the shadows no process maps any more. */

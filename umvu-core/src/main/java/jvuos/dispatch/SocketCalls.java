@@ -38,18 +38,17 @@ final class SocketCalls {
         this.filters = filters;
     }
 
-    /** socket(family, type, protocol): the default stack's, if the process has one for the family. */
-    boolean socket(SyscallStop stop, Task task) throws PtraceException {
+    /**
+     * socket(family, type, protocol): the default stack's, if the process has one for the
+     * family. Returns the exit to see when the call was turned into the hand-over, else null.
+     */
+    PendingExit socket(SyscallStop stop, Task task) throws PtraceException {
         Mount stack = task.proc.stacks.get((int) stop.arg(0));
-        if (stack == null) {
-            return false;
-        }
-        handOver(stop, stack, (int) stop.arg(0), stop.arg(1), (int) stop.arg(2));
-        return true;
+        return stack == null ? null : handOver(stop, stack, (int) stop.arg(0), stop.arg(1), (int) stop.arg(2));
     }
 
-    /** msocket(stack, family, type, protocol), as {@link VuCalls#MSOCKET} says. */
-    void msocket(SyscallStop stop, Task task) throws PtraceException {
+    /** msocket(stack, family, type, protocol), as {@link VuCalls#MSOCKET} says; the exit to see, as for {@link #socket}. */
+    PendingExit msocket(SyscallStop stop, Task task) throws PtraceException {
         int family = (int) stop.arg(1);
         long type = stop.arg(2);
         Mount stack;
@@ -62,32 +61,31 @@ final class SocketCalls {
                     task.proc.stacks.remove(family);
                 }
                 stop.skip(0);
-                return;
+                return null;
             }
         } else {
             stack = stackAt(stop, task);
             if (stack == null) {
-                return; // skipped with the errno
+                return null; // skipped with the errno
             }
         }
         if (stack == null) {
             stop.skip(-Errno.EAFNOSUPPORT); // no stack given and none by default
-            return;
+            return null;
         }
         if (type != VuCalls.SOCK_DEFAULT) {
-            handOver(stop, stack, family, type, (int) stop.arg(3));
-            return;
+            return handOver(stop, stack, family, type, (int) stop.arg(3));
         }
         java.util.Set<Integer> families;
         try {
             families = ModuleCalls.guarded(() -> ((SocketStack) stack.fs()).families(), stack.module());
         } catch (VuException e) {
             stop.skip(-e.errno());
-            return;
+            return null;
         }
         if (family != AF_UNSPEC && !families.contains(family)) {
             stop.skip(-Errno.EAFNOSUPPORT);
-            return;
+            return null;
         }
         for (int f : family == AF_UNSPEC ? families : java.util.Set.of(family)) {
             task.proc.stacks.put(f, stack);
@@ -99,6 +97,7 @@ final class SocketCalls {
             filters.get().traceAlso(socket, java.util.List.of());
         }
         stop.skip(0);
+        return null;
     }
 
     /** The stack mounted at the path of msocket's first argument; null after skipping the call with an errno. */
@@ -128,12 +127,12 @@ final class SocketCalls {
      * result is the socket's fd in the guest; on failure the call is skipped with the errno.
      * (A family the stack does not serve is the module's to refuse, with EAFNOSUPPORT.)
      */
-    private void handOver(SyscallStop stop, Mount stack, int family, long type, int protocol) throws PtraceException {
+    private PendingExit handOver(SyscallStop stop, Mount stack, int family, long type, int protocol) throws PtraceException {
         FdHandover handover = filters.get().fdHandover();
         if (handover == null) {
             log.warn("a virtual network stack needs seccomp user notification, which this session lacks");
             stop.skip(-Errno.EAFNOSUPPORT);
-            return;
+            return null;
         }
         int fd;
         try {
@@ -141,10 +140,14 @@ final class SocketCalls {
                     stack.module());
         } catch (VuException e) {
             stop.skip(-e.errno());
-            return;
+            return null;
         }
         handover.give(stop.tid(), fd, (type & SOCK_CLOEXEC) != 0);
-        stop.setNr(FdHandover.TAKE_FD);
+        // The marked socket call; its argument register is the guest's again at the exit.
+        PendingExit exit = new PendingExit();
+        stop.setNr(FdHandover.SYS_SOCKET);
+        exit.setArg(stop, FdHandover.MAGIC_ARG, FdHandover.MAGIC);
         log.debug("{} socket({}) from the stack at {}", stop.tid(), family, stack.point());
+        return exit;
     }
 }

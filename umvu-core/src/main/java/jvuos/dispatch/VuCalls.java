@@ -19,7 +19,6 @@ final class VuCalls {
      * {@link #SOCK_DEFAULT}, makes the stack mounted at {@code stack} the calling process's
      * default for {@code family} (AF_UNSPEC: all the stack's families; a NULL stack: the
      * host's again) → 0; otherwise a socket of that stack (NULL: of the default one) → its fd.
-     * (1029 is the fd hand-over, {@link jvuos.tracer.FdHandover#TAKE_FD}.)
      */
     static final int MSOCKET = 1028;
     /** The type argument of msocket that sets a default stack. */

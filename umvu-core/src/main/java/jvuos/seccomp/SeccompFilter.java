@@ -78,15 +78,20 @@ public final class SeccompFilter {
     }
 
     /**
-     * The fd hand-over filter: syscall {@code nr} of the x86_64 ABI is parked for the
-     * supervisor (SECCOMP_RET_USER_NOTIF), everything else allowed.
+     * The fd hand-over filter: syscall {@code nr} of the x86_64 ABI whose argument {@code arg}
+     * is {@code magic} is parked for the supervisor (SECCOMP_RET_USER_NOTIF), everything else
+     * allowed.
      */
-    public static byte[] userNotification(int nr) {
+    public static byte[] userNotification(int nr, int arg, long magic) {
         SeccompFilter f = new SeccompFilter();
         f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARCH);
-        f.emit(BPF_JMP_JEQ_K, 0, 2, AUDIT_ARCH_X86_64);
+        f.emit(BPF_JMP_JEQ_K, 0, 6, AUDIT_ARCH_X86_64);
         f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_NR);
-        f.emit(BPF_JMP_JEQ_K, 1, 0, nr);
+        f.emit(BPF_JMP_JEQ_K, 0, 4, nr);
+        f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARGS + 8L * arg);
+        f.emit(BPF_JMP_JEQ_K, 0, 2, magic & 0xffffffffL);
+        f.emit(BPF_LD_W_ABS, 0, 0, OFFSET_ARGS + 8L * arg + 4);
+        f.emit(BPF_JMP_JEQ_K, 1, 0, magic >>> 32);
         f.emit(BPF_RET_K, 0, 0, RET_ALLOW);
         f.emit(BPF_RET_K, 0, 0, RET_USER_NOTIF);
         return f.encode();

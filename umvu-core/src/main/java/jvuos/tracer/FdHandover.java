@@ -14,16 +14,19 @@ import jvuos.ptrace.Native;
 
 /**
  * Gives a guest thread an fd of the hypervisor (a socket of a module's network stack), at
- * the number the kernel would have given it: the thread's call is turned into
- * {@link #TAKE_FD}, which the launcher's second filter parks for the supervisor
- * (SECCOMP_RET_USER_NOTIF); a thread of this class receives the notification and answers it
- * with SECCOMP_IOCTL_NOTIF_ADDFD and SECCOMP_ADDFD_FLAG_SEND, which installs the fd at the
- * lowest free number and makes that number the call's result. A {@link #TAKE_FD} nobody
- * asked for fails with ENOSYS.
+ * the number the kernel would have given it: the thread's call is turned into a socket(2)
+ * call marked with {@link #MAGIC} in an argument socket(2) ignores, which the launcher's second
+ * filter parks for the supervisor (SECCOMP_RET_USER_NOTIF; a socket call, so that a guest's own
+ * seccomp filter judges it as it would judge the guest's socket call). A thread of this class
+ * receives the notification and answers it with SECCOMP_IOCTL_NOTIF_ADDFD and
+ * SECCOMP_ADDFD_FLAG_SEND, which installs the fd at the lowest free number and makes that
+ * number the call's result. A marked call nobody asked for fails with ENOSYS.
  */
 public final class FdHandover {
-    /** The call number of the hand-over: a VU call, unknown to the kernel. */
-    public static final int TAKE_FD = 1029;
+    public static final int SYS_SOCKET = 41;
+    /** The argument that carries the mark: socket(2) takes three. */
+    public static final int MAGIC_ARG = 3;
+    public static final long MAGIC = 0x6a76756f73666473L;
     private static final Logger log = LoggerFactory.getLogger("jvuos.tracer");
     private static final int SYS_IOCTL = 16;
     private static final long NOTIF_RECV = 0xc0502100L;
@@ -54,8 +57,8 @@ public final class FdHandover {
     }
 
     /**
-     * Thread {@code tid}'s next {@link #TAKE_FD} call gets (a copy of) {@code fd}, which the
-     * hand-over then closes. The caller makes the thread's current call that one.
+     * Thread {@code tid}'s next marked call gets (a copy of) {@code fd}, which the hand-over
+     * then closes. The caller makes the thread's current call that one.
      */
     public void give(int tid, int fd, boolean closeOnExec) {
         Gift old = waiting.put(tid, new Gift(fd, closeOnExec));
@@ -110,8 +113,11 @@ public final class FdHandover {
             answer.putInt(20, gift.closeOnExec() ? O_CLOEXEC : 0);
             if (DirectCalls.syscall(SYS_IOCTL, listener, NOTIF_ADDFD, answer.address(), 0) < 0) {
                 int errno = DirectCalls.errno();
+                if (errno == Errno.ENOENT && waiting.putIfAbsent(tid, gift) == null) {
+                    continue; // a signal ended the wait: the restarted call takes it (or the thread's end frees it)
+                }
                 log.debug("fd hand-over to {} failed: errno {}", tid, errno);
-                fail(answer, id, errno == Errno.ENOENT ? Errno.ENOSYS : errno); // EMFILE, for one
+                fail(answer, id, errno); // EMFILE, for one
             }
             DirectCalls.close(gift.fd());
         }

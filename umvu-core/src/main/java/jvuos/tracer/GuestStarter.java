@@ -30,6 +30,9 @@ final class GuestStarter {
             | Ptrace.O_TRACECLONE | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACEEXIT
             | Ptrace.O_TRACESECCOMP;
 
+    /** What /proc shows for a seccomp listener fd. */
+    private static final String LISTENER = "anon_inode:seccomp notify";
+
     private GuestStarter() {
     }
 
@@ -84,12 +87,18 @@ final class GuestStarter {
             if (r < 0 || !WaitStatus.stopped(status)) {
                 throw new NativeException("the launcher ended before running the command", r < 0 ? -r : Errno.ECHILD);
             }
-            if (WaitStatus.event(status) == 0 && WaitStatus.stopSignal(status) == Signals.SIGSTOP) {
-                int listener = new HostFiles().borrow(pid, fd);
+            int signal = WaitStatus.event(status) == 0 ? WaitStatus.stopSignal(status) : 0;
+            if (signal == Signals.SIGSTOP) {
+                HostFiles host = new HostFiles();
+                int listener = host.borrow(pid, fd);
                 ptrace.cont(pid, 0);
+                if (listener >= 0 && !LISTENER.equals(host.readlink("/proc/self/fd/" + listener))) {
+                    host.close(listener); // a SIGSTOP from elsewhere came first: the pipe, not the listener
+                    continue;
+                }
                 return listener < 0 ? -1 : listener;
             }
-            ptrace.cont(pid, 0); // the launcher's exit event, if it failed: its end comes next
+            ptrace.cont(pid, signal); // another signal goes on to the launcher; its exit event, if it failed
         }
     }
 
@@ -113,7 +122,7 @@ final class GuestStarter {
         if (filter == null) {
             return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0).array();
         }
-        byte[] handOver = SeccompFilter.userNotification(FdHandover.TAKE_FD);
+        byte[] handOver = SeccompFilter.userNotification(FdHandover.SYS_SOCKET, FdHandover.MAGIC_ARG, FdHandover.MAGIC);
         return ByteBuffer.allocate(8 + filter.length + handOver.length).order(ByteOrder.nativeOrder())
                 .putInt(filter.length / 8).put(filter).putInt(handOver.length / 8).put(handOver).array();
     }

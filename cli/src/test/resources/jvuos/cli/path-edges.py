@@ -44,11 +44,11 @@ show("open O_DIRECTORY file", lambda: os.open(M + "/a.txt", os.O_RDONLY | os.O_D
 show("open trailing slash file", lambda: os.open(M + "/a.txt/", os.O_RDONLY))
 
 
-def openat2(path, flags, resolve):
+def openat2(path, flags, resolve, dirfd=-100):
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     how = (ctypes.c_uint64 * 3)(flags, 0, resolve)
-    fd = libc.syscall(437, -100, path.encode(), ctypes.byref(how), 24)
+    fd = libc.syscall(437, dirfd, path.encode(), ctypes.byref(how), 24)
     if fd < 0:
         raise OSError(ctypes.get_errno(), "openat2")
     os.close(fd)
@@ -60,6 +60,13 @@ show("openat2 plain", lambda: openat2(M + "/a.txt", os.O_RDONLY, RESOLVE_NO_SYML
 show("openat2 NO_SYMLINKS through a link", lambda: openat2(M + "/rel", os.O_RDONLY, RESOLVE_NO_SYMLINKS))
 show("openat2 NO_SYMLINKS link dir", lambda: openat2(M + "/up/a.txt", os.O_RDONLY, RESOLVE_NO_SYMLINKS))
 show("openat2 O_CREAT", lambda: openat2(M + "/made-by-openat2", os.O_CREAT | os.O_WRONLY, 0))
+RESOLVE_NO_XDEV, RESOLVE_BENEATH, RESOLVE_IN_ROOT = 0x01, 0x08, 0x10
+in_mount = os.open(M, os.O_RDONLY | os.O_DIRECTORY)
+in_d = os.open(D, os.O_RDONLY | os.O_DIRECTORY)
+for label, resolve in (("NO_XDEV", RESOLVE_NO_XDEV), ("BENEATH", RESOLVE_BENEATH), ("IN_ROOT", RESOLVE_IN_ROOT)):
+    for start, fd in (("mnt", in_mount), ("D", in_d)):
+        for p in ("a.txt", "sub/b", "sub/../a.txt", "mnt/a.txt", "/a.txt", "/mnt/a.txt", "../outside/o.txt"):
+            show(f"openat2 {label} from {start}: {p}", lambda: openat2(p, os.O_RDONLY, resolve, fd))
 
 
 def create_and_read_back():

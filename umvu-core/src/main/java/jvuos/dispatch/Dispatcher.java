@@ -59,6 +59,11 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_UMOUNT2 = 166;
     private static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE_NO_XDEV = 0x01;
+    private static final long RESOLVE_BENEATH = 0x08;
+    private static final long RESOLVE_IN_ROOT = 0x10;
+    /** The resolve flags the view applies itself to a path that touches a mount. */
+    private static final long VIEW_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
     private static final int SYS_PPOLL = 271;
     private static final int SYS_EXECVE = 59;
     private static final int SYS_EXECVEAT = 322;
@@ -282,6 +287,9 @@ public final class Dispatcher implements SyscallHandler {
                 }
                 continue;
             }
+            if (arg.follow() == PathArg.Follow.OPEN_HOW && (openHowField(stop, arg, 16) & RESOLVE_IN_ROOT) != 0) {
+                path = PathNames.withinRoot(path); // RESOLVE_IN_ROOT: "/" is the dirfd, ".." stops there
+            }
             GuestPaths.Start start = paths.start(tid, task, path, dirfd);
             if (start == null) {
                 return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
@@ -295,6 +303,9 @@ public final class Dispatcher implements SyscallHandler {
             }
             if (r.touchesMount()) {
                 int refused = refusal(stop, call, arg, flags, r);
+                if (refused == 0 && arg.follow() == PathArg.Follow.OPEN_HOW) {
+                    refused = openat2Scope(openHowField(stop, arg, 16), path, start, r);
+                }
                 if (refused != 0) {
                     log.debug("{} {}({}) refused: errno {}", tid, call.syscall().name(), r.path(), refused);
                     return skip(stop, -refused);
@@ -363,7 +374,8 @@ public final class Dispatcher implements SyscallHandler {
                 Resolution r = resolved[i];
                 if (r != null && r.touchesMount() && !r.served() && !kernelResolvesAlike(r, starts[i])) {
                     log.debug("{} {}: {} -> {}", tid, call.syscall().name(), r.path(), r.hostPath());
-                    if (!exit.setPathArg(stop, args.get(i).index(), r.hostPath())) {
+                    if (!exit.setPathArg(stop, args.get(i).index(), r.hostPath())
+                            || (args.get(i).follow() == PathArg.Follow.OPEN_HOW && !openHowForHostPath(stop, args.get(i), exit))) {
                         return skip(stop, -Errno.EFAULT);
                     }
                 }
@@ -494,6 +506,54 @@ public final class Dispatcher implements SyscallHandler {
             return Errno.EBUSY;
         }
         return 0;
+    }
+
+    /**
+     * openat2's RESOLVE_NO_XDEV, RESOLVE_BENEATH and RESOLVE_IN_ROOT for a path that touches a
+     * mount, applied in the view (the kernel gets a rewritten absolute host path, for which
+     * they would mean something else): an errno, or 0. NO_XDEV refuses a path that leaves the
+     * mount its start is in (EXDEV); BENEATH one that is absolute or ends outside its start
+     * (EXDEV); IN_ROOT, whose "/" and ".." stay at the start (the path was made so before
+     * it was resolved), is done for a path without symlinks, EOPNOTSUPP otherwise.
+     */
+    private int openat2Scope(long resolve, String path, GuestPaths.Start start, Resolution r) {
+        if ((resolve & RESOLVE_NO_XDEV) != 0 && mounts.owner(start.path(), Integer.MAX_VALUE) != r.mount()) {
+            return Errno.EXDEV;
+        }
+        if ((resolve & RESOLVE_BENEATH) != 0 && (path.startsWith("/") || !PathNames.isWithin(r.path(), start.path()))) {
+            return Errno.EXDEV;
+        }
+        if ((resolve & RESOLVE_IN_ROOT) != 0 && r.viaSymlink()) {
+            return Errno.EOPNOTSUPP; // a symlink's absolute target would start at the dirfd too
+        }
+        return 0;
+    }
+
+    /**
+     * The kernel's copy of openat2's struct open_how when its path is rewritten: without the
+     * resolve flags that the view has applied already (they would judge the host path).
+     */
+    private boolean openHowForHostPath(SyscallStop stop, PathArg arg, PendingExit exit) throws PtraceException {
+        long size = Math.min(stop.arg(arg.flagsIndex() + 1), 4096);
+        if (size < OPEN_HOW_SIZE) {
+            return true; // the kernel refuses the call (EINVAL) anyway
+        }
+        byte[] how = new byte[(int) size];
+        if (stop.memory().read(stop.tid(), stop.arg(arg.flagsIndex()), how, how.length) != how.length) {
+            return true; // the kernel reports EFAULT
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long resolve = b.getLong(16);
+        if ((resolve & VIEW_RESOLVE_FLAGS) == 0) {
+            return true;
+        }
+        b.putLong(16, resolve & ~VIEW_RESOLVE_FLAGS);
+        long address = stop.push(how);
+        if (address == 0) {
+            return false;
+        }
+        exit.setArg(stop, arg.flagsIndex(), address);
+        return true;
     }
 
     /** True when the guest's own relative path, from the kernel's start directory, reaches the same host file. */

@@ -67,4 +67,21 @@ public final class PathNames {
         return path.endsWith("/") || path.endsWith("/.") || path.equals(".")
                 || path.endsWith("/..") || path.equals("..");
     }
+
+    /**
+     * A path as openat2's RESOLVE_IN_ROOT reads it, made relative to its start: a leading "/"
+     * is the start, and ".." never goes above it (lexically: right where no symlink is in the way).
+     */
+    public static String withinRoot(String path) {
+        Deque<String> kept = new ArrayDeque<>();
+        for (String part : path.split("/")) {
+            if (part.equals("..")) {
+                kept.pollLast();
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                kept.addLast(part);
+            }
+        }
+        String relative = kept.isEmpty() ? "." : String.join("/", kept);
+        return endsAsDirectory(path) && !kept.isEmpty() ? relative + "/" : relative;
+    }
 }

@@ -41,4 +41,15 @@ class PathNamesTest {
         assertFalse(PathNames.endsAsDirectory("a"));
         assertFalse(PathNames.endsAsDirectory("a/.b"));
     }
+
+    @Test
+    void withinRootKeepsPathsAtTheirStart() {
+        assertEquals("a.txt", PathNames.withinRoot("/a.txt"));
+        assertEquals("a.txt", PathNames.withinRoot("sub/../a.txt"));
+        assertEquals("outside/o.txt", PathNames.withinRoot("../outside/o.txt"));
+        assertEquals("mnt/a.txt", PathNames.withinRoot("//mnt/./a.txt"));
+        assertEquals(".", PathNames.withinRoot("/.."));
+        assertEquals("a/", PathNames.withinRoot("a/b/.."));
+        assertEquals("sub/", PathNames.withinRoot("/sub/"));
+    }
 }

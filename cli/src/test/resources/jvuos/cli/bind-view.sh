@@ -64,6 +64,7 @@ printf '#!%s/mnt/myecho via\n' "$D" > mnt/script.sh && chmod +x mnt/script.sh &&
 printf '#!%s/mnt/myecho host\n' "$D" > outside/script.sh && chmod +x outside/script.sh && outside/script.sh script
 chmod -x mnt/script.sh && mnt/script.sh 2>&1 | sed 's/.*: //'
 cp /bin/readlink mnt/myreadlink && mnt/myreadlink /proc/self/exe
+printf '#!/bin/sh\nreadlink /proc/$$/exe\n' > mnt/exe.sh && chmod +x mnt/exe.sh && mnt/exe.sh
 echo "== git"
 git init -q mnt/repo
 echo tracked > mnt/repo/file

@@ -66,6 +66,7 @@ public final class Dispatcher implements SyscallHandler {
     private static final long VIEW_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
     private static final int SYS_PPOLL = 271;
     private static final int SYS_EXECVE = 59;
+    private static final int S_IFREG = 0100000;
     private static final int SYS_EXECVEAT = 322;
     private static final int SYS_OPENAT = 257;
     private static final long O_RDONLY = 0;
@@ -368,7 +369,9 @@ public final class Dispatcher implements SyscallHandler {
         }
         if (touches) {
             if (exec) {
+                exit.exec = true;
                 exit.exe = resolved[0].path();
+                exit.exeKernel = resolved[0].canonicalHostPath(); // not a script's interpreter, nor a wrong file
             }
             for (int i = 0; i < args.size(); i++) {
                 Resolution r = resolved[i];
@@ -405,13 +408,13 @@ public final class Dispatcher implements SyscallHandler {
     private long scriptThroughMount(SyscallStop stop, Task task, PathCall call, Resolution r, String guestPath,
             PendingExit exit) throws PtraceException {
         String file = r.canonicalHostPath();
-        byte[] head = new byte[ScriptExec.BINPRM_BUF_SIZE];
-        int n = file == null ? -1 : host.head(file, head);
-        if (!ScriptExec.isScript(head, n)) {
-            return ScriptExec.KERNEL;
+        long[] ids = file == null ? null : host.ownerAndMode(file);
+        if (ids == null || (ids[2] & HostFiles.S_IFMT) != S_IFREG) {
+            return ScriptExec.KERNEL; // (a fifo or a device is not even opened: the kernel refuses it)
         }
-        long[] ids = host.ownerAndMode(file);
-        if (ids == null) {
+        byte[] head = new byte[ScriptExec.BINPRM_BUF_SIZE];
+        int n = host.head(file, head);
+        if (!ScriptExec.isScript(head, n)) {
             return ScriptExec.KERNEL;
         }
         jvuos.module.FileStat s = new jvuos.module.FileStat((int) ids[2], 0, 1, (int) ids[0], (int) ids[1], 0, 0, 0, 0,
@@ -985,8 +988,18 @@ public final class Dispatcher implements SyscallHandler {
         if (exit == null) {
             return;
         }
-        for (long[] saved : exit.savedArgs) {
-            stop.setArg((int) saved[0], saved[1]);
+        if (!(exit.exec && stop.returnValue() == 0)) {
+            // (after an exec the registers are the new program's: nothing of the old call is left)
+            for (long[] saved : exit.savedArgs) {
+                stop.setArg((int) saved[0], saved[1]);
+            }
+        }
+        if (exit.handedOver >= 0 && SyscallStop.interruptedBySignal(stop.returnValue())) {
+            // A signal ended the wait for the socket: the guest's own call is made again (or
+            // fails with EINTR), dispatched afresh; this socket is not for it.
+            stop.interruptedAtExit(exit.handedOver);
+            filters.fdHandover().forget(stop.tid());
+            return;
         }
         if (exit.mmap != null) {
             mmapStep(stop, exit);
@@ -1020,8 +1033,11 @@ public final class Dispatcher implements SyscallHandler {
         }
         Task task = tasks.get(stop.tid());
         if (exit.exe != null && result == 0) {
-            task.proc.exe = exit.exe;
-            task.proc.exeKernel = paths.kernelLink("/proc/" + task.tgid + "/exe");
+            String link = paths.kernelLink("/proc/" + task.tgid + "/exe");
+            if (link != null && (exit.exeKernel == null || link.equals(exit.exeKernel))) {
+                task.proc.exe = exit.exe;
+                task.proc.exeKernel = link;
+            }
         }
         if (exit.served != null) {
             virtualFds.opened(exit.served);

@@ -30,8 +30,16 @@ final class PendingExit {
     boolean collect;
     /** An mmap of a served file, made in steps: open the memory file, map it, close it. */
     MmapSteps mmap;
-    /** An exec through a mount: the view path of the program it runs, for /proc/PID/exe. */
+    /** An exec: its argument registers stay as the new program found them when it succeeds. */
+    boolean exec;
+    /**
+     * An exec through a mount: the view path of the program it runs, for /proc/PID/exe, and
+     * the host file the kernel will show there (null: whatever it shows, a memory file).
+     */
     String exe;
+    String exeKernel;
+    /** A socket call turned into the fd hand-over: the call's own number, else -1. */
+    long handedOver = -1;
     /** A munmap: its range, {address, length}, for the shared mappings of served files. */
     long[] unmapped;
 

@@ -56,7 +56,7 @@ final class ProcLinks {
         if (m.group(3).equals("exe")) {
             // The program, if exec'd through a mount, while the kernel still shows what it ran then.
             String exe = task.proc.exe;
-            return exe != null && task.proc.exeKernel.equals(paths.kernelLink(path)) ? exe : null;
+            return exe != null && java.util.Objects.equals(task.proc.exeKernel, paths.kernelLink(path)) ? exe : null;
         }
         if (m.group(4) == null) {
             return task.fs.virtual() ? task.fs.cwd : null;

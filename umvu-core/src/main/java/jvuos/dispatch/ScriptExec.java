@@ -48,17 +48,12 @@ final class ScriptExec {
      */
     long exec(SyscallStop stop, Task task, PathCall call, String guestPath, PendingExit exit, byte[] head, int length,
             int flagsIndex, boolean onlyForMounts) throws PtraceException {
-        int end = 2;
-        while (end < Math.min(length, BINPRM_BUF_SIZE) && head[end] != '\n') {
-            end++;
-        }
-        String line = new String(head, 2, end - 2, StandardCharsets.ISO_8859_1).strip();
-        if (line.isEmpty()) {
+        String[] line = parse(head, Math.min(length, BINPRM_BUF_SIZE));
+        if (line == null) {
             return onlyForMounts ? KERNEL : -Errno.ENOEXEC;
         }
-        int space = line.indexOf(' ') >= 0 ? line.indexOf(' ') : line.indexOf('\t');
-        String interpreter = space < 0 ? line : line.substring(0, space);
-        String option = space < 0 ? "" : line.substring(space + 1).strip();
+        String interpreter = line[0];
+        String option = line[1];
         GuestPaths.Start start = paths.start(stop.tid(), task, interpreter, GuestPaths.AT_FDCWD);
         if (start == null) {
             return onlyForMounts ? KERNEL : -Errno.ENOENT;
@@ -75,7 +70,10 @@ final class ScriptExec {
             return -Errno.ENOEXEC; // an interpreter that is itself served is not run
         }
         int pathIndex = call.paths().get(0).index();
-        String scriptPath = guestPath.isEmpty() ? "/dev/fd/" + stop.arg(0) : guestPath;
+        // The path the interpreter is given, as the kernel makes it: execveat's dirfd as /dev/fd/N.
+        boolean at = flagsIndex >= 0 && (int) stop.arg(0) != GuestPaths.AT_FDCWD && !guestPath.startsWith("/");
+        String scriptPath = guestPath.isEmpty() ? "/dev/fd/" + stop.arg(0)
+                : at ? "/dev/fd/" + stop.arg(0) + "/" + guestPath : guestPath;
         List<Long> args = new ArrayList<>();
         args.add(stop.push(HostFiles.bytes(interpreter)));
         if (!option.isEmpty()) {
@@ -84,6 +82,10 @@ final class ScriptExec {
         args.add(stop.push(HostFiles.bytes(scriptPath)));
         long argv = stop.arg(pathIndex + 1);
         byte[] pointer = new byte[8];
+        if (argv != 0 && stop.memory().read(stop.tid(), argv, pointer, 8) == 8
+                && ByteBuffer.wrap(pointer).order(ByteOrder.LITTLE_ENDIAN).getLong() == 0) {
+            argv = 0; // no argv[0]: no arguments after the script's path either
+        }
         for (int i = 1; argv != 0; i++) {
             if (i > MAX_ARGS || stop.memory().read(stop.tid(), argv + 8L * i, pointer, 8) != 8) {
                 return -Errno.EFAULT;
@@ -107,8 +109,56 @@ final class ScriptExec {
         }
         exit.setArg(stop, pathIndex + 1, vectorAddress);
         clearExecveatFlags(stop, exit, flagsIndex);
+        exit.exec = true;
         exit.exe = r.path();
+        exit.exeKernel = r.canonicalHostPath();
         return 0;
+    }
+
+    /**
+     * The "#!" line as binfmt_script reads it: {interpreter, its one optional argument (the
+     * rest of the line)}, names ended by a space, a tab or a NUL, only spaces and tabs
+     * trimmed; null when there is no interpreter, or when a line without its newline in the
+     * buffer does not end the interpreter's name within it (ENOEXEC).
+     */
+    static String[] parse(byte[] head, int length) {
+        int end = 2;
+        while (end < length && head[end] != '\n') {
+            end++;
+        }
+        boolean complete = end < length;
+        if (!complete) {
+            end = Math.min(length, BINPRM_BUF_SIZE - 1); // the kernel's last byte is not part of the line
+        }
+        int i = 2;
+        while (i < end && (head[i] == ' ' || head[i] == '\t')) {
+            i++;
+        }
+        int nameStart = i;
+        while (i < end && head[i] != ' ' && head[i] != '\t' && head[i] != 0) {
+            i++;
+        }
+        if (i == nameStart || (!complete && i == end)) {
+            return null;
+        }
+        String interpreter = new String(head, nameStart, i - nameStart, StandardCharsets.ISO_8859_1);
+        if (i < end && head[i] == 0) {
+            return new String[] {interpreter, ""};
+        }
+        while (i < end && (head[i] == ' ' || head[i] == '\t')) {
+            i++;
+        }
+        int optionEnd = end;
+        for (int k = i; k < end; k++) {
+            if (head[k] == 0) {
+                optionEnd = k;
+                break;
+            }
+        }
+        while (optionEnd > i && (head[optionEnd - 1] == ' ' || head[optionEnd - 1] == '\t')) {
+            optionEnd--;
+        }
+        return new String[] {interpreter, new String(head, i, optionEnd - i, StandardCharsets.ISO_8859_1)};
     }
 
     /**

@@ -376,14 +376,14 @@ final class ServedFdCalls {
      */
     private record End(Kind kind, OpenDescription served, int guestFd, int borrowed, int io) {
         boolean failed() {
-            return kind != Kind.SERVED && (borrowed < 0 || io < 0);
+            return kind != Kind.SERVED && (borrowed < 0 || (kind == Kind.PIPE && io < 0));
         }
 
         int error() {
             return borrowed < 0 ? borrowed : io;
         }
 
-        /** The fd the hypervisor reads or writes. */
+        /** The fd the hypervisor reads or writes (-1: none of its own, for a served end or a failed one). */
         int fd() {
             return kind == Kind.PIPE ? io : borrowed;
         }
@@ -393,6 +393,7 @@ final class ServedFdCalls {
     private static final long WAIT = Long.MIN_VALUE + 2;
     /** The most a copy moves through a host end at once. */
     private static final int HOST_TRANSFER = 1 << 20;
+    private static final int PIPE_BUF = 4096;
 
     /**
      * sendfile, splice and copy_file_range with a served end: the hypervisor copies, never
@@ -442,6 +443,9 @@ final class ServedFdCalls {
             }
             boolean wait = !nonBlocking && !hostNonBlocking(source) && !hostNonBlocking(sink);
             int limit = sink.kind() == Kind.SERVED && source.kind() == Kind.SERVED ? MAX_TRANSFER : HOST_TRANSFER;
+            if (source.kind() == Kind.SERVED && !in.seekable && (sink.kind() == Kind.PIPE || sink.kind() == Kind.SOCKET)) {
+                limit = PIPE_BUF; // what a non-seekable file gives cannot be given back: move only what a pipe takes whole
+            }
             byte[] data = new byte[(int) Math.min(count, limit)];
             long readAt = in == null ? inOffset : inOffset >= 0 ? inOffset : in.offset;
             long got = read(source, data, readAt);
@@ -532,14 +536,14 @@ final class ServedFdCalls {
      */
     private End end(Call c, OpenDescription served, int fd, Kind[] allowed, boolean source) {
         if (served != null) {
-            return new End(Kind.SERVED, served, fd, 0, 0);
+            return new End(Kind.SERVED, served, fd, -1, -1);
         }
         if (allowed.length == 0) {
-            return new End(Kind.FILE, null, fd, -Errno.EXDEV, 0); // copy_file_range: both ends served, one file system
+            return new End(Kind.FILE, null, fd, -Errno.EXDEV, -1); // copy_file_range: both ends served, one file system
         }
         int borrowed = host.borrow(c.task().tgid, fd);
         if (borrowed < 0) {
-            return new End(Kind.FILE, null, fd, borrowed, 0);
+            return new End(Kind.FILE, null, fd, borrowed, -1);
         }
         Kind kind = switch (host.fdMode(borrowed) & FileStat.S_IFMT) {
             case FileStat.S_IFREG, FileStat.S_IFBLK -> Kind.FILE;
@@ -555,9 +559,9 @@ final class ServedFdCalls {
                 : kind == Kind.FILE && (flags & OpenDescription.O_APPEND) != 0 ? -Errno.EINVAL : 0;
         if (error != 0) {
             host.close(borrowed);
-            return new End(Kind.FILE, null, fd, error, 0);
+            return new End(Kind.FILE, null, fd, error, -1);
         }
-        int io = kind == Kind.PIPE ? host.reopen(borrowed, (source ? 0 : OpenDescription.O_WRONLY) | OpenDescription.O_NONBLOCK) : 0;
+        int io = kind == Kind.PIPE ? host.reopen(borrowed, (source ? 0 : OpenDescription.O_WRONLY) | OpenDescription.O_NONBLOCK) : -1;
         return new End(kind, null, fd, borrowed, io);
     }
 

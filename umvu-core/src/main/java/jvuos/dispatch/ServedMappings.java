@@ -58,9 +58,14 @@ final class ServedMappings {
 
     private final HostFiles host;
     private final Set<OpenDescription> shadowed = new LinkedHashSet<>();
+    /** The checksum of a page of zeros: what a page copied in past the end of its file held. */
+    private final long zeroPageSum;
 
     ServedMappings(HostFiles host) {
         this.host = host;
+        CRC32C crc = new CRC32C();
+        crc.update(new byte[(int) PAGE]);
+        this.zeroPageSum = crc.getValue();
     }
 
     /**
@@ -119,12 +124,6 @@ final class ServedMappings {
             at += got;
         }
         shadow.filled.add(new long[] {offset, end}); // past the end: zeros, as the kernel maps them
-        byte[] page = new byte[(int) PAGE];
-        for (long p = offset / PAGE; p * PAGE < end; p++) {
-            if (!shadow.pageSums.containsKey(p)) {
-                shadow.pageSums.put(p, sum(shadow, p, page)); // a page past the end may be written once the file grows
-            }
-        }
     }
 
     private static long[] covering(Shadow shadow, long at) {
@@ -175,15 +174,23 @@ final class ServedMappings {
         }
         long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
         byte[] page = new byte[(int) PAGE];
-        for (Map.Entry<Long, Long> e : shadow.pageSums.entrySet()) {
-            long at = e.getKey() * PAGE;
-            long now = sum(shadow, e.getKey(), page);
-            if (now == e.getValue() || at >= size) {
+        // The pages of the mapped ranges within the file as it is now (it may have grown since
+        // they were copied in: a page copied past its end held zeros).
+        java.util.Set<Long> pages = new java.util.TreeSet<>();
+        for (long[] r : shadow.filled) {
+            for (long p = r[0] / PAGE; p * PAGE < Math.min(r[1], size); p++) {
+                pages.add(p);
+            }
+        }
+        for (long p : pages) {
+            long at = p * PAGE;
+            long now = sum(shadow, p, page);
+            if (now == shadow.pageSums.getOrDefault(p, zeroPageSum)) {
                 continue;
             }
             int n = (int) Math.min(PAGE, size - at);
             ModuleCalls.guarded(() -> d.file.write(ByteBuffer.wrap(page, 0, n), at), d.mount.module());
-            e.setValue(now);
+            shadow.pageSums.put(p, now);
         }
     }
 

@@ -685,6 +685,7 @@ final class ServedPathCalls {
                 return -Errno.EFAULT;
             }
             exit.memoryFile = fd;
+            exit.exec = true;
             exit.exe = c.r().path();
             ScriptExec.clearExecveatFlags(c.stop(), exit, flagsIndex);
             return REWRITTEN;

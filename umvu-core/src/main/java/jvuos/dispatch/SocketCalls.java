@@ -145,6 +145,7 @@ final class SocketCalls {
         handover.give(stop.tid(), fd, (type & SOCK_CLOEXEC) != 0);
         // The marked socket call; its argument register is the guest's again at the exit.
         PendingExit exit = new PendingExit();
+        exit.handedOver = stop.nr();
         stop.setNr(FdHandover.SYS_SOCKET);
         exit.setArg(stop, FdHandover.MAGIC_ARG, FdHandover.MAGIC);
         log.debug("{} socket({}) from the stack at {}", stop.tid(), family, stack.point());

@@ -132,6 +132,28 @@ show("cwd", cwd_moves)
 show("chdir into file", lambda: os.chdir(M + "/a.txt"))
 
 
+def unshared_cwd():
+    """A thread that unshares its cwd (CLONE_FS) and moves into the mount leaves the others' alone."""
+    import ctypes
+    import threading
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = []
+
+    def thread():
+        libc.unshare(0x200)
+        os.chdir(M + "/sub")
+        seen.append(os.getcwd())
+        seen.append(open("b").read().strip())
+
+    t = threading.Thread(target=thread)
+    t.start()
+    t.join()
+    return [p.replace(D, "D") for p in seen + [os.getcwd()]]
+
+
+show("unshare(CLONE_FS)", unshared_cwd)
+
+
 def proc_links():
     os.chdir(M + "/sub")
     out = []

@@ -21,6 +21,8 @@ public final class GuestMemory {
     private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
     private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
     private int lastErrno;
+    /** The bytes of the last C string read, as Java sees them. */
+    private final byte[] text = new byte[PATH_MAX];
     /** The buffer of bulk transfers, made at the first one. */
     private Pointer bulk;
 
@@ -109,8 +111,11 @@ public final class GuestMemory {
             if (got <= 0) {
                 return -Errno.EFAULT;
             }
+            // One copy out of native memory, then a scan in Java: a native read per byte
+            // costs more than the whole transfer, above all before the JIT has compiled this.
+            local.get(have, text, have, (int) got);
             for (int i = have; i < have + got; i++) {
-                if (local.getByte(i) == 0) {
+                if (text[i] == 0) {
                     return i;
                 }
             }
@@ -119,10 +124,9 @@ public final class GuestMemory {
         return -Errno.ENAMETOOLONG;
     }
 
+    /** The string {@link #readCString} left in {@link #text}. */
     private String decode(int length, java.nio.charset.Charset charset) {
-        byte[] bytes = new byte[length];
-        local.get(0, bytes, 0, length);
-        return new String(bytes, charset);
+        return new String(text, 0, length, charset);
     }
 
     private long transfer(int pid, Pointer buffer, long address, int localOffset, int length, boolean write) {

@@ -66,6 +66,7 @@ public final class Dispatcher implements SyscallHandler {
     private static final long VIEW_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
     private static final int SYS_PPOLL = 271;
     private static final int SYS_EXECVE = 59;
+    private static final int SYS_UNSHARE = 272;
     private static final int S_IFREG = 0100000;
     private static final int SYS_EXECVEAT = 322;
     private static final int SYS_OPENAT = 257;
@@ -134,6 +135,14 @@ public final class Dispatcher implements SyscallHandler {
         services.put(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
         services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
         services.put(SYS_GETCWD, this::getcwd);
+        services.put(SYS_UNSHARE, (stop, task) -> {
+            if ((stop.arg(0) & (jvuos.tracer.CloneFlags.FS | jvuos.tracer.CloneFlags.FILES)) == 0) {
+                return Resume.RUN;
+            }
+            PendingExit exit = new PendingExit();
+            exit.unshared = stop.arg(0);
+            return awaitExit(stop, exit);
+        });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
         // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
         for (int dup : new int[] {SYS_DUP, SYS_DUP2, SYS_DUP3}) {
@@ -165,6 +174,7 @@ public final class Dispatcher implements SyscallHandler {
         BitSet set = pathCalls().numbers();
         set.set(SYS_GETCWD);
         set.set(SYS_FCHDIR);
+        set.set(SYS_UNSHARE);
         set.set(SYS_DUP);
         set.set(SYS_DUP2);
         set.set(SYS_DUP3);
@@ -643,7 +653,7 @@ public final class Dispatcher implements SyscallHandler {
 
     /** The view path a /proc/PID/fd/N or cwd link of a guest thread leads to, when a module serves it. */
     private String servedLinkTarget(String link) {
-        String target = ProcLinks.viewTarget(link, tasks, paths, f -> f.served() != null);
+        String target = ProcLinks.viewTarget(link, tasks, paths, true);
         if (target == null) {
             return null;
         }
@@ -1042,6 +1052,15 @@ public final class Dispatcher implements SyscallHandler {
         if (exit.served != null) {
             virtualFds.opened(exit.served);
             task.fds.open.put((int) result, new Task.OpenFile(exit.servedPath, exit.served.identity, exit.served));
+        }
+        if (exit.unshared != 0) {
+            // unshare(CLONE_FS / CLONE_FILES): the thread's cwd or fd table is its own from now on.
+            if ((exit.unshared & jvuos.tracer.CloneFlags.FS) != 0) {
+                task.fs = task.fs.copy();
+            }
+            if ((exit.unshared & jvuos.tracer.CloneFlags.FILES) != 0) {
+                task.fds = task.fds.copy();
+            }
         }
         if (exit.dupOf >= 0) {
             Task.OpenFile original = task.fds.open.get(exit.dupOf);

@@ -38,6 +38,8 @@ final class PendingExit {
      */
     String exe;
     String exeKernel;
+    /** unshare(2)'s flags, for CLONE_FS and CLONE_FILES. */
+    long unshared;
     /** A socket call turned into the fd hand-over: the call's own number, else -1. */
     long handedOver = -1;
     /** A munmap: its range, {address, length}, for the shared mappings of served files. */

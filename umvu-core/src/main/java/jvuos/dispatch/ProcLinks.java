@@ -36,11 +36,14 @@ final class ProcLinks {
 
     /** The view's target of such a link of a guest thread, or null when the kernel's is right. */
     static String viewTarget(String path, Tasks tasks, GuestPaths paths) {
-        return viewTarget(path, tasks, paths, f -> true);
+        return viewTarget(path, tasks, paths, false);
     }
 
-    /** The same, for fd records that {@code wanted} accepts (it is asked before /proc is). */
-    static String viewTarget(String path, Tasks tasks, GuestPaths paths, java.util.function.Predicate<Task.OpenFile> wanted) {
+    /**
+     * The same; with {@code servedOnly}, only for fds of served files (asked before /proc is).
+     * (No predicate: a lambda made at the first call would cost a class spun while the guest waits.)
+     */
+    static String viewTarget(String path, Tasks tasks, GuestPaths paths, boolean servedOnly) {
         if (!path.startsWith("/proc/")) {
             return null;
         }
@@ -63,7 +66,7 @@ final class ProcLinks {
         }
         int fd = Integer.parseInt(m.group(4));
         Task.OpenFile file = task.fds.open.get(fd);
-        if (file == null || file.path().equals(file.hostPath()) || !wanted.test(file)) {
+        if (file == null || file.path().equals(file.hostPath()) || (servedOnly && file.served() == null)) {
             return null;
         }
         return paths.holds(tid, fd, file) ? file.path() : null;

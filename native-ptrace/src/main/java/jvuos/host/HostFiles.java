@@ -34,10 +34,8 @@ public final class HostFiles {
     private static final int SYS_PREAD64 = 17;
     private static final int SYS_WRITE = 1;
     private static final int SYS_LSEEK = 8;
-    private static final int SYS_IOCTL = 16;
     private static final int SYS_TEE = 276;
     private static final int SYS_FCNTL = 72;
-    private static final long FIONREAD = 0x541B;
     private static final int SEEK_CUR = 1;
     private static final int SYS_PIDFD_OPEN = 434;
     private static final int SYS_PIDFD_GETFD = 438;
@@ -340,12 +338,6 @@ public final class HostFiles {
     public long tee(int from, int to, long length, int flags) {
         long r = DirectCalls.syscall(SYS_TEE, from, to, length, flags);
         return r < 0 ? -DirectCalls.errno() : r;
-    }
-
-    /** The bytes waiting to be read in a pipe or socket (FIONREAD), or -errno. */
-    public int waiting(int fd) {
-        long r = DirectCalls.syscall(SYS_IOCTL, fd, FIONREAD, stat.address(), 0);
-        return r < 0 ? -DirectCalls.errno() : stat.getInt(0);
     }
 
     /** fcntl(fd, cmd) without an argument (F_GETFL, F_GETPIPE_SZ...), or -errno. */

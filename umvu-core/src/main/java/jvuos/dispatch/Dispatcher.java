@@ -3,7 +3,6 @@ package jvuos.dispatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -69,16 +68,6 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_UNSHARE = 272;
     private static final int S_IFREG = 0100000;
     private static final int SYS_EXECVEAT = 322;
-    private static final int SYS_OPENAT = 257;
-    private static final long O_RDONLY = 0;
-    private static final long O_RDWR = 2;
-    private static final long O_CLOEXEC = 02000000;
-    private static final long MAP_SHARED = 1;
-    private static final long MAP_SHARED_VALIDATE = 3;
-    private static final long MAP_TYPE = 0xf;
-    private static final long MAP_ANONYMOUS = 0x20;
-    private static final long PROT_WRITE = 2;
-    private static final long PAGE = 4096;
     private static final short POLLIN = 1;
     private static final long SIGSET_SIZE = 8;
     /** How long a call on a served file that cannot say when it is ready waits before it tries again. */
@@ -108,13 +97,13 @@ public final class Dispatcher implements SyscallHandler {
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
     private final ServedMappings mappings = new ServedMappings(host);
+    private final MmapCalls mmaps;
     private final Map<Integer, Service> services = new HashMap<>();
     private final PendingExits exits = new PendingExits();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
     private boolean grown;
     private boolean grownForFds;
-    private boolean grownForMappings;
 
     /**
      * @param table       the syscall table, asked for only once something is mounted (a session
@@ -128,6 +117,7 @@ public final class Dispatcher implements SyscallHandler {
         this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
+        this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
@@ -153,11 +143,11 @@ public final class Dispatcher implements SyscallHandler {
                 ? dup(stop, task) : fdCall(stop, task));
         services.put(SYS_FCHDIR, this::fchdir);
         services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
-        services.put(ServedMappings.SYS_MMAP, this::mmap);
+        services.put(ServedMappings.SYS_MMAP, mmaps::mmap);
         services.put(VuCalls.MSOCKET, (stop, task) -> awaitExit(stop, sockets.msocket(stop, task)));
         services.put(SocketCalls.SYS_SOCKET, (stop, task) -> awaitExit(stop, sockets.socket(stop, task)));
-        services.put(ServedMappings.SYS_MUNMAP, this::munmap);
-        services.put(ServedMappings.SYS_MSYNC, this::msync);
+        services.put(ServedMappings.SYS_MUNMAP, mmaps::munmap);
+        services.put(ServedMappings.SYS_MSYNC, mmaps::msync);
     }
 
     /** The calls every guest process stops at from the start: mount, umount2 and the VU calls. */
@@ -235,7 +225,8 @@ public final class Dispatcher implements SyscallHandler {
         return pathCalls;
     }
 
-    private static Resume skip(SyscallStop stop, long result) {
+    /** Skips the call: the guest goes on with {@code result} as its result. */
+    static Resume skip(SyscallStop stop, long result) {
         stop.skip(result);
         return Resume.RUN;
     }
@@ -782,164 +773,6 @@ public final class Dispatcher implements SyscallHandler {
         return virtualFds.isEmpty() ? Resume.RUN : collectAtExit(stop);
     }
 
-    /**
-     * mmap of a served file: the guest maps a memory file with the file's pages instead
-     * ({@link ServedMappings}). It needs an fd of it for that, so its call is made in three:
-     * openat of /proc/UMVU_PID/fd/N, then the guest's mmap with that fd, then close of it; at
-     * the end its registers are its own again and the mmap's result is its result.
-     */
-    private Resume mmap(SyscallStop stop, Task task) throws PtraceException {
-        long flags = stop.arg(3);
-        OpenDescription d = (flags & MAP_ANONYMOUS) != 0 ? null : servedFd(stop.tid(), task, (int) stop.arg(4));
-        if (d == null) {
-            return Resume.RUN;
-        }
-        long prot = stop.arg(2);
-        long type = flags & MAP_TYPE;
-        boolean shared = type == MAP_SHARED || type == MAP_SHARED_VALIDATE;
-        long length = stop.arg(1);
-        long offset = stop.arg(5);
-        if (d.pathOnly()) {
-            return skip(stop, -Errno.EBADF);
-        }
-        if (d.directory) {
-            return skip(stop, -Errno.ENODEV);
-        }
-        if (!d.readable() || (shared && (prot & PROT_WRITE) != 0 && !d.writable())) {
-            return skip(stop, -Errno.EACCES);
-        }
-        if (length <= 0 || offset < 0 || (offset & (PAGE - 1)) != 0) {
-            return skip(stop, -Errno.EINVAL);
-        }
-        PendingExit exit = new PendingExit();
-        PendingExit.MmapSteps steps = new PendingExit.MmapSteps();
-        for (int i = 0; i < 6; i++) {
-            steps.args[i] = stop.arg(i);
-        }
-        steps.description = d;
-        steps.shared = shared;
-        try {
-            steps.memfd = mappings.memoryFor(d, length, offset, shared);
-            steps.pinned = shared;
-        } catch (jvuos.module.VuException e) {
-            return skip(stop, -e.errno());
-        }
-        exit.mmap = steps;
-        stop.setNr(SYS_OPENAT);
-        stop.setArg(0, GuestPaths.AT_FDCWD);
-        long path = stop.push(HostFiles.bytes("/proc/" + ownPid + "/fd/" + steps.memfd));
-        if (path == 0) {
-            mmapDone(steps);
-            return skip(stop, -Errno.EFAULT);
-        }
-        stop.setArg(1, path);
-        // A read-only open's shared mapping must not become writable by mprotect.
-        stop.setArg(2, (shared && d.writable() ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-        stop.setArg(3, 0);
-        exits.push(stop.tid(), exit);
-        if (shared && !grownForMappings) {
-            grownForMappings = true; // munmap and msync matter from now on
-            filters.traceAlso(mappingSyscalls(), List.of());
-        }
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    private static BitSet mappingSyscalls() {
-        BitSet set = new BitSet();
-        set.set(ServedMappings.SYS_MUNMAP);
-        set.set(ServedMappings.SYS_MSYNC);
-        return set;
-    }
-
-    /** The exit of one step of an mmap of a served file: on to the next step, or back to the guest's registers. */
-    private void mmapStep(SyscallStop stop, PendingExit exit) throws PtraceException {
-        PendingExit.MmapSteps steps = exit.mmap;
-        long result = stop.returnValue();
-        switch (steps.step) {
-            case OPEN -> {
-                if (result < 0) {
-                    finishMmap(stop, steps, result);
-                    return;
-                }
-                steps.guestFd = result;
-                for (int i = 0; i < 6; i++) {
-                    stop.setArg(i, i == 4 ? result : steps.args[i]);
-                }
-                stop.repeatAtExit(ServedMappings.SYS_MMAP);
-                steps.step = PendingExit.MmapSteps.Step.MAP;
-            }
-            case MAP -> {
-                steps.mapped = result;
-                stop.setArg(0, steps.guestFd);
-                stop.repeatAtExit(ServedFdCalls.SYS_CLOSE);
-                steps.step = PendingExit.MmapSteps.Step.CLOSE;
-            }
-            case CLOSE -> {
-                finishMmap(stop, steps, steps.mapped);
-                return;
-            }
-        }
-        exits.push(stop.tid(), exit);
-    }
-
-    private void finishMmap(SyscallStop stop, PendingExit.MmapSteps steps, long result) throws PtraceException {
-        for (int i = 0; i < 6; i++) {
-            stop.setArg(i, steps.args[i]);
-        }
-        stop.setReturnValue(result);
-        boolean failed = result < 0 && result > -4096;
-        if (steps.shared && !failed) {
-            mappings.mapped(steps.description, tasks.get(stop.tid()).tgid, result, steps.args[1], steps.args[5]);
-            steps.pinned = false;
-        }
-        mmapDone(steps);
-    }
-
-    /**
-     * An mmap of a served file is over, mapped or not: a private copy is the guest's alone
-     * (or nobody's), a shadow no longer waits for it.
-     */
-    private void mmapDone(PendingExit.MmapSteps steps) {
-        if (!steps.shared) {
-            host.close(steps.memfd);
-            return;
-        }
-        if (steps.pinned) {
-            mappings.notMapped(steps.description);
-            steps.pinned = false;
-        }
-        mappings.dropUnmapped();
-    }
-
-    /** munmap: shared mappings of served files in the range go back to their modules first. */
-    private Resume munmap(SyscallStop stop, Task task) {
-        if (!mappings.overlaps(task.tgid, stop.arg(0), stop.arg(1))) {
-            return Resume.RUN; // no shared mapping of a served file there (the common munmap)
-        }
-        try {
-            mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
-        } catch (jvuos.module.VuException e) {
-            log.debug("pages of a served file not written back: {}", e.getMessage());
-        }
-        PendingExit exit = new PendingExit();
-        exit.unmapped = new long[] {stop.arg(0), stop.arg(1)};
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /** msync: shared mappings of served files in the range go back to their modules. */
-    private Resume msync(SyscallStop stop, Task task) {
-        if (!mappings.overlaps(task.tgid, stop.arg(0), stop.arg(1))) {
-            return Resume.RUN;
-        }
-        try {
-            mappings.flush(task.tgid, stop.arg(0), stop.arg(1));
-        } catch (jvuos.module.VuException e) {
-            return skip(stop, -e.errno());
-        }
-        return Resume.RUN;
-    }
-
     /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */
     private Resume getcwd(SyscallStop stop, Task task) {
         if (!task.fs.virtual()) {
@@ -1012,13 +845,11 @@ public final class Dispatcher implements SyscallHandler {
             return;
         }
         if (exit.mmap != null) {
-            mmapStep(stop, exit);
+            mmaps.step(stop, exit);
             return;
         }
         if (exit.unmapped != null && stop.returnValue() == 0) {
-            mappings.unmapped(tasks.get(stop.tid()).tgid, exit.unmapped[0], exit.unmapped[1]);
-            mappings.dropUnmapped();
-            virtualFds.collect();
+            mmaps.unmapped(stop, exit);
         }
         if (exit.parked >= 0) {
             if (SyscallStop.interruptedBySignal(stop.returnValue())) {
@@ -1145,7 +976,7 @@ public final class Dispatcher implements SyscallHandler {
             virtualFds.failed(exit.served);
         }
         if (exit.mmap != null) {
-            mmapDone(exit.mmap);
+            mmaps.done(exit.mmap);
         }
     }
 

@@ -46,7 +46,6 @@ final class ServedFdCalls {
     private static final long EPOLL_CTL_ADD = 1;
     private static final long SPLICE_F_NONBLOCK = 2;
     private static final int F_GETFL = 3;
-    private static final int F_GETPIPE_SZ = 1032;
     private static final int POLLIN = 1;
     private static final int POLLHUP = 0x10;
     private static final int MSG_DONTWAIT = 0x40;
@@ -88,9 +87,9 @@ final class ServedFdCalls {
     private record FdSyscall(int[] fdArgs, Handler handler) {
     }
 
-    /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
     /** write, pwrite64, writev, pwritev, pwritev2, sendfile, splice, copy_file_range. */
     private static final java.util.Set<Integer> WRITES = java.util.Set.of(SYS_WRITE, 18, 20, 296, 328, 40, 275, 326);
+    /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
     private static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
 
     private final Map<Integer, FdSyscall> calls = new HashMap<>();

@@ -37,15 +37,11 @@ final class ServedPathCalls {
     private static final long O_CREAT = 0100;
     private static final long O_EXCL = 0200;
     private static final long O_TRUNC = 01000;
-    private static final long O_NOFOLLOW = 0400000;
     private static final long O_CLOEXEC = 02000000;
     private static final long O_PATH = 010000000;
     private static final long O_TMPFILE = 020000000;
     private static final long AT_REMOVEDIR = 0x200;
-    private static final long AT_EMPTY_PATH = 0x1000;
-    private static final long AT_SYMLINK_NOFOLLOW = 0x100;
     private static final int COPY_CHUNK = 1 << 20;
-    private static final long AT_EACCESS = 0x200;
     private static final long RENAME_EXCHANGE = 2;
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;

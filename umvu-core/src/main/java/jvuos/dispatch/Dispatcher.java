@@ -45,9 +45,7 @@ import jvuos.vfs.Resolution;
 public final class Dispatcher implements SyscallHandler {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
     private static final int SYS_DUP = 32;
-    private static final int SYS_DUP2 = 33;
     private static final int SYS_FCNTL = 72;
-    private static final int SYS_DUP3 = 292;
     private static final int F_DUPFD = 0;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int SYS_GETCWD = 79;
@@ -63,17 +61,10 @@ public final class Dispatcher implements SyscallHandler {
     private static final long RESOLVE_IN_ROOT = 0x10;
     /** The resolve flags the view applies itself to a path that touches a mount. */
     private static final long VIEW_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
-    private static final int SYS_PPOLL = 271;
     private static final int SYS_EXECVE = 59;
     private static final int SYS_UNSHARE = 272;
     private static final int S_IFREG = 0100000;
     private static final int SYS_EXECVEAT = 322;
-    private static final short POLLIN = 1;
-    private static final long SIGSET_SIZE = 8;
-    /** How long a call on a served file that cannot say when it is ready waits before it tries again. */
-    private static final long RETRY_NANOS = 10_000_000;
-    private static final long CLOSE_RANGE_UNSHARE = 2;
-    private static final long CLOSE_RANGE_CLOEXEC = 4;
 
     /** A call the dispatcher serves itself, whatever its arguments. */
     @FunctionalInterface
@@ -98,6 +89,7 @@ public final class Dispatcher implements SyscallHandler {
     private final ServedFdCalls servedFds;
     private final ServedMappings mappings = new ServedMappings(host);
     private final MmapCalls mmaps;
+    private final FdCalls fdCalls;
     private final Map<Integer, Service> services = new HashMap<>();
     private final PendingExits exits = new PendingExits();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
@@ -118,13 +110,14 @@ public final class Dispatcher implements SyscallHandler {
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
+        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
         services.put(VuCalls.RMMOD, (stop, task) -> skip(stop, mountCalls.rmmod(stop)));
         services.put(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
         services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
-        services.put(SYS_GETCWD, this::getcwd);
+        services.put(SYS_GETCWD, fdCalls::getcwd);
         services.put(SYS_UNSHARE, (stop, task) -> {
             if ((stop.arg(0) & (jvuos.tracer.CloneFlags.FS | jvuos.tracer.CloneFlags.FILES)) == 0) {
                 return Resume.RUN;
@@ -135,14 +128,14 @@ public final class Dispatcher implements SyscallHandler {
         });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
         // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
-        for (int dup : new int[] {SYS_DUP, SYS_DUP2, SYS_DUP3}) {
-            services.put(dup, this::dup);
+        for (int dup : new int[] {SYS_DUP, FdCalls.SYS_DUP2, FdCalls.SYS_DUP3}) {
+            services.put(dup, fdCalls::dup);
         }
-        servedFds.syscalls().stream().forEach(nr -> services.put(nr, this::fdCall));
+        servedFds.syscalls().stream().forEach(nr -> services.put(nr, fdCalls::fdCall));
         services.put(SYS_FCNTL, (stop, task) -> stop.arg(1) == F_DUPFD || stop.arg(1) == F_DUPFD_CLOEXEC
-                ? dup(stop, task) : fdCall(stop, task));
-        services.put(SYS_FCHDIR, this::fchdir);
-        services.put(ServedFdCalls.SYS_CLOSE_RANGE, this::closeRange);
+                ? fdCalls.dup(stop, task) : fdCalls.fdCall(stop, task));
+        services.put(SYS_FCHDIR, fdCalls::fchdir);
+        services.put(ServedFdCalls.SYS_CLOSE_RANGE, fdCalls::closeRange);
         services.put(ServedMappings.SYS_MMAP, mmaps::mmap);
         services.put(VuCalls.MSOCKET, (stop, task) -> awaitExit(stop, sockets.msocket(stop, task)));
         services.put(SocketCalls.SYS_SOCKET, (stop, task) -> awaitExit(stop, sockets.socket(stop, task)));
@@ -166,8 +159,8 @@ public final class Dispatcher implements SyscallHandler {
         set.set(SYS_FCHDIR);
         set.set(SYS_UNSHARE);
         set.set(SYS_DUP);
-        set.set(SYS_DUP2);
-        set.set(SYS_DUP3);
+        set.set(FdCalls.SYS_DUP2);
+        set.set(FdCalls.SYS_DUP3);
         return set;
     }
 
@@ -253,7 +246,7 @@ public final class Dispatcher implements SyscallHandler {
             long flags = flags(stop, arg);
             if (address == 0 || (path.isEmpty() && arg.emptyPathAllowed(flags))) {
                 // utimensat(fd, NULL, ...) or AT_EMPTY_PATH: the call acts on the fd itself.
-                OpenDescription d = servedFd(tid, task, dirfd);
+                OpenDescription d = fdCalls.servedFd(tid, task, dirfd);
                 if (d != null) {
                     byFd = i == 0 ? d : byFd;
                     resolved[i] = ServedPathCalls.resolutionOf(task.fds.open.get(dirfd), d);
@@ -270,7 +263,7 @@ public final class Dispatcher implements SyscallHandler {
             guestPaths[i] = path;
             int[] fdLink = arg.follows(flags) && path.startsWith("/proc/") ? ProcLinks.fdLink(path, task.tgid, tid) : null;
             Task linked = fdLink == null ? null : tasks.find(fdLink[0]);
-            OpenDescription viaLink = linked == null ? null : servedFd(fdLink[0], linked, fdLink[1]);
+            OpenDescription viaLink = linked == null ? null : fdCalls.servedFd(fdLink[0], linked, fdLink[1]);
             if (viaLink != null) {
                 // The kernel follows an fd link to the open file itself, unlinked or not.
                 resolved[i] = ServedPathCalls.resolutionOf(linked.fds.open.get(fdLink[1]), viaLink);
@@ -635,6 +628,11 @@ public final class Dispatcher implements SyscallHandler {
         return skip(stop, n);
     }
 
+    /** The description of a served file that the guest's fd holds, or null ({@link FdCalls#servedFd}). */
+    private OpenDescription servedFd(int tid, Task task, int fd) {
+        return fdCalls.servedFd(tid, task, fd);
+    }
+
     /** The served device file an open reaches when its path is a node of a served device number, else null. */
     private Resolution servedDevice(Resolution r) {
         String host = r.canonicalHostPath();
@@ -670,157 +668,6 @@ public final class Dispatcher implements SyscallHandler {
             log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
             return skip(stop, result);
         }
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /**
-     * The description of a served file that the guest's fd holds, or null. The record says
-     * which fds hold one; /proc says whether the fd still does (close is not always seen: a
-     * close-on-exec, a close_range...), and a record that no longer holds is dropped.
-     */
-    private OpenDescription servedFd(int tid, Task task, int fd) {
-        Task.OpenFile record = task.fds.open.get(fd);
-        if (record == null || record.served() == null) {
-            return null;
-        }
-        if (paths.holds(tid, fd, record)) {
-            return record.served();
-        }
-        task.fds.open.remove(fd);
-        return null;
-    }
-
-    /** A call on fds: answered here when one of them holds a served file, else the kernel's. */
-    private Resume fdCall(SyscallStop stop, Task task) throws PtraceException {
-        int[] fdArgs = servedFds.fdArgs(stop.nr());
-        for (int index : fdArgs) {
-            int fd = (int) stop.arg(index);
-            OpenDescription d = servedFd(stop.tid(), task, fd);
-            if (d == null) {
-                continue;
-            }
-            ServedFdCalls.Call call = new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d);
-            long result = servedFds.serve(stop.nr(), call);
-            if (result == ServedFdCalls.WOULD_BLOCK) {
-                return call.blocker()[0] >= 0 ? park(stop, call.blocker()[0], (short) call.blocker()[1], null)
-                        : park(stop, fd, POLLIN, d.pollable && !ServedFdCalls.writes(stop.nr()) ? null : RETRY_NANOS);
-            }
-            if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
-                task.fds.open.remove(fd);
-                return collectAtExit(stop);
-            }
-            return result == ServedFdCalls.KERNEL ? Resume.RUN : skip(stop, result);
-        }
-        if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
-            task.fds.open.remove((int) stop.arg(0));
-        }
-        return Resume.RUN;
-    }
-
-    /** Lets the kernel run the call, then closes the descriptions no guest fd holds any more. */
-    private Resume collectAtExit(SyscallStop stop) {
-        PendingExit exit = new PendingExit();
-        exit.collect = true;
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /**
-     * A call on a served file that must wait: the thread waits in ppoll instead, on the fd it
-     * waits for: the placeholder, which a pollable file makes readable when it is ready, or a
-     * host pipe or socket at the other end of a copy. A write to a served file, or a call on a
-     * file that cannot say when it is ready, is tried again after {@code retryNanos} instead
-     * (the placeholder cannot say "writable"). At the ppoll's exit the call is made again, or,
-     * if a signal interrupted the wait, ends as the kernel ends an interrupted call.
-     */
-    private Resume park(SyscallStop stop, int fd, short events, Long retryNanos) throws PtraceException {
-        PendingExit exit = new PendingExit();
-        exit.parked = stop.nr();
-        long fds = 0;
-        long timeout = 0;
-        if (retryNanos == null) {
-            fds = stop.push(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .putInt(fd).putShort(events).putShort((short) 0).array());
-        } else {
-            timeout = stop.push(java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .putLong(0).putLong(retryNanos).array());
-        }
-        if (fds == 0 && timeout == 0) {
-            return skip(stop, -Errno.EFAULT);
-        }
-        long[] ppoll = {fds, fds == 0 ? 0 : 1, timeout, 0, SIGSET_SIZE, 0};
-        for (int i = 0; i < ppoll.length; i++) {
-            exit.setArg(stop, i, ppoll[i]);
-        }
-        stop.setNr(SYS_PPOLL);
-        exits.push(stop.tid(), exit);
-        log.debug("{} waits for a served file (call {})", stop.tid(), exit.parked);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /** close_range: the records of the fds it closes go (with CLOSE_RANGE_UNSHARE, from a table of the thread's own). */
-    private Resume closeRange(SyscallStop stop, Task task) {
-        long first = stop.arg(0) & 0xffffffffL;
-        long last = stop.arg(1) & 0xffffffffL;
-        long flags = stop.arg(2);
-        if ((flags & CLOSE_RANGE_CLOEXEC) == 0 && first <= last) {
-            if ((flags & CLOSE_RANGE_UNSHARE) != 0) {
-                task.fds = task.fds.copy();
-            }
-            task.fds.open.keySet().removeIf(fd -> fd >= first && fd <= last);
-        }
-        return virtualFds.isEmpty() ? Resume.RUN : collectAtExit(stop);
-    }
-
-    /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */
-    private Resume getcwd(SyscallStop stop, Task task) {
-        if (!task.fs.virtual()) {
-            return Resume.RUN;
-        }
-        byte[] cwd = HostFiles.bytes(task.fs.cwd);
-        if (stop.arg(1) < cwd.length) {
-            return skip(stop, -Errno.ERANGE);
-        }
-        if (stop.memory().write(stop.tid(), stop.arg(0), cwd, cwd.length) != cwd.length) {
-            return skip(stop, -Errno.EFAULT);
-        }
-        return skip(stop, cwd.length);
-    }
-
-    /** fchdir: the new cwd is the fd's view path, recorded when the kernel has accepted it. */
-    private Resume fchdir(SyscallStop stop, Task task) throws PtraceException {
-        if (servedFd(stop.tid(), task, (int) stop.arg(0)) != null) {
-            return fdCall(stop, task);
-        }
-        GuestPaths.Start dir = paths.fd(stop.tid(), task, (int) stop.arg(0));
-        if (dir == null) {
-            return Resume.RUN;
-        }
-        PendingExit exit = new PendingExit();
-        exit.newCwd = dir;
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /**
-     * dup, dup2, dup3, fcntl(F_DUPFD*): the new fd gets the old one's view path, at the call's
-     * exit; an old fd without a view path needs no exit stop (dup2 and dup3 drop the record of
-     * the fd they replace at once).
-     */
-    private Resume dup(SyscallStop stop, Task task) {
-        boolean replaces = stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3;
-        // dup2 and dup3 close what the new fd held: maybe a served file's last fd.
-        boolean closesServed = replaces && servedFd(stop.tid(), task, (int) stop.arg(1)) != null;
-        if (!task.fds.open.containsKey((int) stop.arg(0))) {
-            if (replaces) {
-                task.fds.open.remove((int) stop.arg(1));
-            }
-            return closesServed ? collectAtExit(stop) : Resume.RUN;
-        }
-        PendingExit exit = new PendingExit();
-        exit.collect = closesServed;
-        exit.dupOf = (int) stop.arg(0);
         exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;
     }

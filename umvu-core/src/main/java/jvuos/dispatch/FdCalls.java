@@ -1,0 +1,192 @@
+package jvuos.dispatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jvuos.errno.Errno;
+import jvuos.host.HostFiles;
+import jvuos.ptrace.PtraceException;
+import jvuos.tracer.SyscallHandler.Resume;
+import jvuos.tracer.SyscallStop;
+
+/**
+ * The calls on fds that the dispatcher sees: those on a served file's placeholder (answered
+ * by {@link ServedFdCalls}, or made to wait), and the ones that keep the fd and cwd records
+ * in step (dup, fcntl(F_DUPFD*), close_range, fchdir, getcwd).
+ */
+final class FdCalls {
+    private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
+    static final int SYS_DUP2 = 33;
+    static final int SYS_DUP3 = 292;
+    private static final int SYS_PPOLL = 271;
+    private static final short POLLIN = 1;
+    private static final long SIGSET_SIZE = 8;
+    /** How long a call on a served file that cannot say when it is ready waits before it tries again. */
+    private static final long RETRY_NANOS = 10_000_000;
+    private static final long CLOSE_RANGE_UNSHARE = 2;
+    private static final long CLOSE_RANGE_CLOEXEC = 4;
+
+    private final PendingExits exits;
+    private final GuestPaths paths;
+    private final VirtualFds virtualFds;
+    private final ServedFdCalls servedFds;
+
+    FdCalls(PendingExits exits, GuestPaths paths, VirtualFds virtualFds, ServedFdCalls servedFds) {
+        this.exits = exits;
+        this.paths = paths;
+        this.virtualFds = virtualFds;
+        this.servedFds = servedFds;
+    }
+
+    /**
+     * The description of a served file that the guest's fd holds, or null. The record says
+     * which fds hold one; /proc says whether the fd still does (close is not always seen: a
+     * close-on-exec, a close_range...), and a record that no longer holds is dropped.
+     */
+    OpenDescription servedFd(int tid, Task task, int fd) {
+        Task.OpenFile record = task.fds.open.get(fd);
+        if (record == null || record.served() == null) {
+            return null;
+        }
+        if (paths.holds(tid, fd, record)) {
+            return record.served();
+        }
+        task.fds.open.remove(fd);
+        return null;
+    }
+
+    /** A call on fds: answered here when one of them holds a served file, else the kernel's. */
+    Resume fdCall(SyscallStop stop, Task task) throws PtraceException {
+        int[] fdArgs = servedFds.fdArgs(stop.nr());
+        for (int index : fdArgs) {
+            int fd = (int) stop.arg(index);
+            OpenDescription d = servedFd(stop.tid(), task, fd);
+            if (d == null) {
+                continue;
+            }
+            ServedFdCalls.Call call = new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d);
+            long result = servedFds.serve(stop.nr(), call);
+            if (result == ServedFdCalls.WOULD_BLOCK) {
+                return call.blocker()[0] >= 0 ? park(stop, call.blocker()[0], (short) call.blocker()[1], null)
+                        : park(stop, fd, POLLIN, d.pollable && !ServedFdCalls.writes(stop.nr()) ? null : RETRY_NANOS);
+            }
+            if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
+                task.fds.open.remove(fd);
+                return collectAtExit(stop);
+            }
+            return result == ServedFdCalls.KERNEL ? Resume.RUN : Dispatcher.skip(stop, result);
+        }
+        if (stop.nr() == ServedFdCalls.SYS_CLOSE) {
+            task.fds.open.remove((int) stop.arg(0));
+        }
+        return Resume.RUN;
+    }
+
+    /** Lets the kernel run the call, then closes the descriptions no guest fd holds any more. */
+    private Resume collectAtExit(SyscallStop stop) {
+        PendingExit exit = new PendingExit();
+        exit.collect = true;
+        exits.push(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * A call on a served file that must wait: the thread waits in ppoll instead, on the fd it
+     * waits for: the placeholder, which a pollable file makes readable when it is ready, or a
+     * host pipe or socket at the other end of a copy. A write to a served file, or a call on a
+     * file that cannot say when it is ready, is tried again after {@code retryNanos} instead
+     * (the placeholder cannot say "writable"). At the ppoll's exit the call is made again, or,
+     * if a signal interrupted the wait, ends as the kernel ends an interrupted call.
+     */
+    private Resume park(SyscallStop stop, int fd, short events, Long retryNanos) throws PtraceException {
+        PendingExit exit = new PendingExit();
+        exit.parked = stop.nr();
+        long fds = 0;
+        long timeout = 0;
+        if (retryNanos == null) {
+            fds = stop.push(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(fd).putShort(events).putShort((short) 0).array());
+        } else {
+            timeout = stop.push(java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0).putLong(retryNanos).array());
+        }
+        if (fds == 0 && timeout == 0) {
+            return Dispatcher.skip(stop, -Errno.EFAULT);
+        }
+        long[] ppoll = {fds, fds == 0 ? 0 : 1, timeout, 0, SIGSET_SIZE, 0};
+        for (int i = 0; i < ppoll.length; i++) {
+            exit.setArg(stop, i, ppoll[i]);
+        }
+        stop.setNr(SYS_PPOLL);
+        exits.push(stop.tid(), exit);
+        log.debug("{} waits for a served file (call {})", stop.tid(), exit.parked);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /** close_range: the records of the fds it closes go (with CLOSE_RANGE_UNSHARE, from a table of the thread's own). */
+    Resume closeRange(SyscallStop stop, Task task) {
+        long first = stop.arg(0) & 0xffffffffL;
+        long last = stop.arg(1) & 0xffffffffL;
+        long flags = stop.arg(2);
+        if ((flags & CLOSE_RANGE_CLOEXEC) == 0 && first <= last) {
+            if ((flags & CLOSE_RANGE_UNSHARE) != 0) {
+                task.fds = task.fds.copy();
+            }
+            task.fds.open.keySet().removeIf(fd -> fd >= first && fd <= last);
+        }
+        return virtualFds.isEmpty() ? Resume.RUN : collectAtExit(stop);
+    }
+
+    /** getcwd: answered here while the cwd is inside a mount, where the kernel only knows the host directory. */
+    Resume getcwd(SyscallStop stop, Task task) {
+        if (!task.fs.virtual()) {
+            return Resume.RUN;
+        }
+        byte[] cwd = HostFiles.bytes(task.fs.cwd);
+        if (stop.arg(1) < cwd.length) {
+            return Dispatcher.skip(stop, -Errno.ERANGE);
+        }
+        if (stop.memory().write(stop.tid(), stop.arg(0), cwd, cwd.length) != cwd.length) {
+            return Dispatcher.skip(stop, -Errno.EFAULT);
+        }
+        return Dispatcher.skip(stop, cwd.length);
+    }
+
+    /** fchdir: the new cwd is the fd's view path, recorded when the kernel has accepted it. */
+    Resume fchdir(SyscallStop stop, Task task) throws PtraceException {
+        if (servedFd(stop.tid(), task, (int) stop.arg(0)) != null) {
+            return fdCall(stop, task);
+        }
+        GuestPaths.Start dir = paths.fd(stop.tid(), task, (int) stop.arg(0));
+        if (dir == null) {
+            return Resume.RUN;
+        }
+        PendingExit exit = new PendingExit();
+        exit.newCwd = dir;
+        exits.push(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+    /**
+     * dup, dup2, dup3, fcntl(F_DUPFD*): the new fd gets the old one's view path, at the call's
+     * exit; an old fd without a view path needs no exit stop (dup2 and dup3 drop the record of
+     * the fd they replace at once).
+     */
+    Resume dup(SyscallStop stop, Task task) {
+        boolean replaces = stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3;
+        // dup2 and dup3 close what the new fd held: maybe a served file's last fd.
+        boolean closesServed = replaces && servedFd(stop.tid(), task, (int) stop.arg(1)) != null;
+        if (!task.fds.open.containsKey((int) stop.arg(0))) {
+            if (replaces) {
+                task.fds.open.remove((int) stop.arg(1));
+            }
+            return closesServed ? collectAtExit(stop) : Resume.RUN;
+        }
+        PendingExit exit = new PendingExit();
+        exit.collect = closesServed;
+        exit.dupOf = (int) stop.arg(0);
+        exits.push(stop.tid(), exit);
+        return Resume.RUN_AND_REPORT_EXIT;
+    }
+
+}

@@ -1,7 +1,5 @@
 package jvuos.dispatch;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -14,10 +12,8 @@ import org.slf4j.LoggerFactory;
 
 import jvuos.host.HostFiles;
 import jvuos.module.ProcessEvents;
-import jvuos.errno.Errno;
 import jvuos.ptrace.PtraceException;
 import jvuos.seccomp.SeccompFilter;
-import jvuos.syscall.PathArg;
 import jvuos.syscall.PathCall;
 import jvuos.syscall.PathCalls;
 import jvuos.syscall.SyscallTable;
@@ -25,9 +21,7 @@ import jvuos.tracer.FilterControl;
 import jvuos.tracer.SyscallHandler;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.MountTable;
-import jvuos.vfs.PathNames;
 import jvuos.vfs.PathResolver;
-import jvuos.vfs.Resolution;
 
 /**
  * The hypervisor's dispatch: routes each intercepted syscall to the mount, module or VU
@@ -35,12 +29,14 @@ import jvuos.vfs.Resolution;
  * names.
  *
  * <p>Until the first mount the guest's filter stops only mount, umount2 and the VU calls.
- * The first mount grows every process's filter to the path-taking calls, getcwd and fchdir.
- * A path call is resolved in the view ({@link PathResolver}); when no step of it touched a
- * mount the kernel runs it unchanged (one stop, no exit stop); otherwise its path argument is
- * replaced by the host path the mount's module gives (written below the guest's stack) and
- * restored at the exit stop, where an fd or working directory it produced is recorded with
- * its view path.
+ * The first mount grows every process's filter to the path-taking calls, getcwd and fchdir;
+ * the first open of a served file to the fd calls. A call goes to its service: a path call to
+ * {@link PathCallRouting} (resolved in the view by {@link PathResolver}), an fd call to
+ * {@link FdCalls}, mmap to {@link MmapCalls}, socket and msocket to {@link SocketCalls},
+ * mount and the VU calls to {@link MountCalls}. What a call left for its exit stop (a
+ * {@link PendingExit}) is done here: registers put back, fds and working directories
+ * recorded with their view paths; and clone, exec and the end of a thread keep the records
+ * in step.
  */
 public final class Dispatcher implements SyscallHandler {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
@@ -49,22 +45,10 @@ public final class Dispatcher implements SyscallHandler {
     private static final int F_DUPFD = 0;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int SYS_GETCWD = 79;
-    private static final int SYS_RENAMEAT2 = 316;
-    private static final long RENAME_EXCHANGE = 2;
     private static final int SYS_FCHDIR = 81;
     private static final int SYS_MOUNT = 165;
     private static final int SYS_UMOUNT2 = 166;
-    private static final long OPEN_HOW_SIZE = 24;
-    private static final long RESOLVE_NO_SYMLINKS = 0x04;
-    private static final long RESOLVE_NO_XDEV = 0x01;
-    private static final long RESOLVE_BENEATH = 0x08;
-    private static final long RESOLVE_IN_ROOT = 0x10;
-    /** The resolve flags the view applies itself to a path that touches a mount. */
-    private static final long VIEW_RESOLVE_FLAGS = RESOLVE_NO_XDEV | RESOLVE_BENEATH | RESOLVE_IN_ROOT;
-    private static final int SYS_EXECVE = 59;
     private static final int SYS_UNSHARE = 272;
-    private static final int S_IFREG = 0100000;
-    private static final int SYS_EXECVEAT = 322;
 
     /** A call the dispatcher serves itself, whatever its arguments. */
     @FunctionalInterface
@@ -83,13 +67,13 @@ public final class Dispatcher implements SyscallHandler {
     private final DeviceNumbers devices = new DeviceNumbers();
     private final ModuleRegistry modules;
     private final SocketCalls sockets;
-    private final ScriptExec scripts = new ScriptExec(paths);
     private final MountCalls mountCalls;
     private final ServedPathCalls servedPaths;
     private final ServedFdCalls servedFds;
     private final ServedMappings mappings = new ServedMappings(host);
     private final MmapCalls mmaps;
     private final FdCalls fdCalls;
+    private final PathCallRouting pathRouting;
     private final Map<Integer, Service> services = new HashMap<>();
     private final PendingExits exits = new PendingExits();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
@@ -111,6 +95,8 @@ public final class Dispatcher implements SyscallHandler {
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
         this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds);
+        this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
+                devices, ownPid);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
         services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
         services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
@@ -208,7 +194,7 @@ public final class Dispatcher implements SyscallHandler {
             return Resume.RUN;
         }
         PathCall call = pathCalls().byNumber(stop.nr());
-        return call == null ? Resume.RUN : pathCall(stop, tasks.get(stop.tid()), call);
+        return call == null ? Resume.RUN : pathRouting.pathCall(stop, tasks.get(stop.tid()), call);
     }
 
     private PathCalls pathCalls() {
@@ -224,420 +210,9 @@ public final class Dispatcher implements SyscallHandler {
         return Resume.RUN;
     }
 
-    private Resume pathCall(SyscallStop stop, Task task, PathCall call) throws PtraceException {
-        int tid = stop.tid();
-        List<PathArg> args = call.paths();
-        Resolution[] resolved = new Resolution[args.size()];
-        GuestPaths.Start[] starts = new GuestPaths.Start[args.size()];
-        // Which file system each path is in (null: the host), for rename and link.
-        jvuos.vfs.Mount[] fileSystems = new jvuos.vfs.Mount[args.size()];
-        boolean[] placed = new boolean[args.size()];
-        String[] guestPaths = new String[args.size()];
-        boolean touches = false;
-        OpenDescription byFd = null; // the description the first path names by its fd, if it does
-        for (int i = 0; i < args.size(); i++) {
-            PathArg arg = args.get(i);
-            long address = stop.arg(arg.index());
-            int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
-            String path = address == 0 ? "" : stop.memory().readPath(tid, address);
-            if (path == null) {
-                return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
-            }
-            long flags = flags(stop, arg);
-            if (address == 0 || (path.isEmpty() && arg.emptyPathAllowed(flags))) {
-                // utimensat(fd, NULL, ...) or AT_EMPTY_PATH: the call acts on the fd itself.
-                OpenDescription d = fdCalls.servedFd(tid, task, dirfd);
-                if (d != null) {
-                    byFd = i == 0 ? d : byFd;
-                    resolved[i] = ServedPathCalls.resolutionOf(task.fds.open.get(dirfd), d);
-                    guestPaths[i] = "";
-                    fileSystems[i] = d.mount;
-                    placed[i] = true;
-                    touches = true;
-                    continue;
-                }
-                if (address == 0) {
-                    continue;
-                }
-            }
-            guestPaths[i] = path;
-            int[] fdLink = arg.follows(flags) && path.startsWith("/proc/") ? ProcLinks.fdLink(path, task.tgid, tid) : null;
-            Task linked = fdLink == null ? null : tasks.find(fdLink[0]);
-            OpenDescription viaLink = linked == null ? null : fdCalls.servedFd(fdLink[0], linked, fdLink[1]);
-            if (viaLink != null) {
-                // The kernel follows an fd link to the open file itself, unlinked or not.
-                resolved[i] = ServedPathCalls.resolutionOf(linked.fds.open.get(fdLink[1]), viaLink);
-                byFd = i == 0 ? viaLink : byFd;
-                fileSystems[i] = viaLink.mount;
-                placed[i] = true;
-                touches = true;
-                continue;
-            }
-            if (path.isEmpty() || kernelAlone(task, call, arg, flags, path, dirfd)) {
-                // AT_EMPTY_PATH (the dirfd itself), ENOENT (the kernel's answer), or a name the
-                // kernel finds alike. rename and link still compare file systems.
-                if (args.size() == 2 && (!path.isEmpty() || arg.emptyPathAllowed(flags))) {
-                    fileSystems[i] = fileSystemOf(tid, task, dirfd);
-                    placed[i] = true;
-                }
-                continue;
-            }
-            if (arg.follow() == PathArg.Follow.OPEN_HOW && (openHowField(stop, arg, 16) & RESOLVE_IN_ROOT) != 0) {
-                path = PathNames.withinRoot(path); // RESOLVE_IN_ROOT: "/" is the dirfd, ".." stops there
-            }
-            GuestPaths.Start start = paths.start(tid, task, path, dirfd);
-            if (start == null) {
-                return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
-            }
-            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags),
-                    arg.follow() == PathArg.Follow.NAME, false, Integer.MAX_VALUE, task.tgid, tid));
-            if (r.failed()) {
-                // Outside every mount the kernel's own answer is the one to give (its limits,
-                // a path longer than PATH_MAX once made absolute, are not the resolver's).
-                return r.touchesMount() ? skip(stop, -r.errno()) : Resume.RUN;
-            }
-            if (r.touchesMount()) {
-                int refused = refusal(stop, call, arg, flags, r);
-                if (refused == 0 && arg.follow() == PathArg.Follow.OPEN_HOW) {
-                    refused = openat2Scope(openHowField(stop, arg, 16), path, start, r);
-                }
-                if (refused != 0) {
-                    log.debug("{} {}({}) refused: errno {}", tid, call.syscall().name(), r.path(), refused);
-                    return skip(stop, -refused);
-                }
-            }
-            resolved[i] = r;
-            starts[i] = start;
-            fileSystems[i] = r.mount();
-            placed[i] = true;
-            touches |= r.touchesMount();
-        }
-        if (call.has(PathCall.Effect.RENAMES)) {
-            tasks.forgetHostCwds();
-        }
-        if (args.size() == 2 && placed[0] && placed[1] && fileSystems[0] != fileSystems[1]) {
-            return skip(stop, -Errno.EXDEV); // a rename or link between two file systems
-        }
-        boolean served = false;
-        for (int i = 0; i < args.size(); i++) {
-            served |= resolved[i] != null && resolved[i].served();
-        }
-        if (served && args.size() == 2 && (!placed[0] || !placed[1])) {
-            return skip(stop, -Errno.ENOENT); // the other path is empty: the kernel's answer
-        }
-        PendingExit exit = new PendingExit();
-        if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty() && resolved[0] != null && !resolved[0].served()) {
-            Resolution device = servedDevice(resolved[0]);
-            if (device != null) {
-                resolved[0] = device;
-            }
-        }
-        if (resolved[0] != null && resolved[0].served()) {
-            return served(stop, task, call, resolved, guestPaths, exit, byFd);
-        }
-        if (call.has(PathCall.Effect.OPENS) && args.get(0).follow() == PathArg.Follow.OPEN_FLAGS
-                && resolved[0] != null && !touches && ProcMounts.isMountsFile(resolved[0].path())
-                && !serveProcMounts(stop, resolved[0], exit)) {
-            return Resume.RUN;
-        }
-        if (call.has(PathCall.Effect.READSLINK) && resolved[0] != null && !touches
-                && !PathNames.endsAsDirectory(guestPaths[0])) {
-            String viewPath = ProcLinks.viewTarget(resolved[0].path(), tasks, paths);
-            if (viewPath != null) {
-                return answerReadlink(stop, args.get(0), viewPath);
-            }
-        }
-        if (call.has(PathCall.Effect.CHDIR) && resolved[0] != null) {
-            exit.newCwd = new GuestPaths.Start(resolved[0].path(), resolved[0].canonicalHostPath());
-        }
-        boolean exec = stop.nr() == SYS_EXECVE || stop.nr() == SYS_EXECVEAT;
-        if (exec && resolved[0] != null) {
-            long script = scriptThroughMount(stop, task, call, resolved[0], guestPaths[0], exit);
-            if (script != ScriptExec.KERNEL) {
-                if (script < 0) {
-                    return skip(stop, script);
-                }
-                exits.push(tid, exit);
-                return Resume.RUN_AND_REPORT_EXIT;
-            }
-        }
-        if (touches) {
-            if (exec) {
-                exit.exec = true;
-                exit.exe = resolved[0].path();
-                exit.exeKernel = resolved[0].canonicalHostPath(); // not a script's interpreter, nor a wrong file
-            }
-            for (int i = 0; i < args.size(); i++) {
-                Resolution r = resolved[i];
-                if (r != null && r.touchesMount() && !r.served() && !kernelResolvesAlike(r, starts[i])) {
-                    log.debug("{} {}: {} -> {}", tid, call.syscall().name(), r.path(), r.hostPath());
-                    if (!exit.setPathArg(stop, args.get(i).index(), r.hostPath())
-                            || (args.get(i).follow() == PathArg.Follow.OPEN_HOW && !openHowForHostPath(stop, args.get(i), exit))) {
-                        return skip(stop, -Errno.EFAULT);
-                    }
-                }
-            }
-            if (call.has(PathCall.Effect.OPENS)) {
-                exit.opened = resolved[0];
-            }
-            if (call.has(PathCall.Effect.RENAMES) && resolved[0] != null && resolved[1] != null) {
-                exit.renamedFrom = resolved[0];
-                exit.renamedTo = resolved[1];
-                exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & RENAME_EXCHANGE) != 0;
-            }
-        }
-        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null
-                && exit.exe == null) {
-            return Resume.RUN;
-        }
-        exits.push(tid, exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /**
-     * An exec of a host file (or one a mount names) that is a "#!" script whose interpreter
-     * lies in a mount: the kernel would look for the interpreter on the host, so the view runs
-     * the script itself ({@link ScriptExec}). KERNEL for anything else: the kernel's exec is right.
-     */
-    private long scriptThroughMount(SyscallStop stop, Task task, PathCall call, Resolution r, String guestPath,
-            PendingExit exit) throws PtraceException {
-        String file = r.canonicalHostPath();
-        long[] ids = file == null ? null : host.ownerAndMode(file);
-        if (ids == null || (ids[2] & HostFiles.S_IFMT) != S_IFREG) {
-            return ScriptExec.KERNEL; // (a fifo or a device is not even opened: the kernel refuses it)
-        }
-        byte[] head = new byte[ScriptExec.BINPRM_BUF_SIZE];
-        int n = host.head(file, head);
-        if (!ScriptExec.isScript(head, n)) {
-            return ScriptExec.KERNEL;
-        }
-        jvuos.module.FileStat s = new jvuos.module.FileStat((int) ids[2], 0, 1, (int) ids[0], (int) ids[1], 0, 0, 0, 0,
-                0, 0, 0);
-        if (Caller.of(stop.tid()).access(s, Caller.X_OK) != 0) {
-            return ScriptExec.KERNEL; // the kernel refuses a script without its x bit before its interpreter is looked for
-        }
-        return scripts.exec(stop, task, call, guestPath, exit, head, n, stop.nr() == SYS_EXECVEAT ? 4 : -1, true);
-    }
-
-    /**
-     * True when the kernel, given the guest's own arguments, does exactly what the view asks,
-     * and this is known without a look at /proc: one name, not followed, relative to a directory
-     * fd, that no mount point is named after. Then no symlink and no mount is in the way, and
-     * the fd's kernel object is the directory the name is in: a host directory, or the host
-     * directory a mount's module named when the fd was opened (modules today show host files).
-     * It must still be looked at when the fd was opened through a mount and the call writes
-     * (a read-only mount) or opens a directory (the new fd's view path is recorded: it may be
-     * the start of later calls). This is a directory walk's fstatat(dirfd, name,
-     * AT_SYMLINK_NOFOLLOW) and an archiver's openat(dirfd, name, O_NOFOLLOW), inside or
-     * outside a mount.
-     */
-    private boolean kernelAlone(Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
-        if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty()) {
-            return false; // the name may be a node of a served device
-        }
-        if (arg.follows(flags) || dirfd == GuestPaths.AT_FDCWD || path.indexOf('/') >= 0 || path.equals("..")
-                || path.equals(".") || mounts.hasPointNamed(path)) {
-            return false;
-        }
-        // Every open through a mount and every dup of such an fd is recorded: an fd without a
-        // record is a host directory. A served directory is no directory to the kernel.
-        Task.OpenFile dir = task.fds.open.get(dirfd);
-        if (dir != null && dir.served() != null) {
-            return false;
-        }
-        if (dir == null || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS))) {
-            return true;
-        }
-        if (arg.writes(flags) || (flags & PathArg.O_DIRECTORY) != 0) {
-            return false;
-        }
-        // Only an fd on a directory is worth recording. (Should the record be stale, the fd is a
-        // host directory, where the kernel is right anyway.)
-        int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
-        return mode < 0 || (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR;
-    }
-
-    /** The file system a directory fd is in (null: the host), by its record if that still holds. */
-    private jvuos.vfs.Mount fileSystemOf(int tid, Task task, int dirfd) {
-        GuestPaths.Start dir = task.fds.open.containsKey(dirfd) ? paths.fd(tid, task, dirfd) : null;
-        return dir == null ? null : mounts.owner(dir.path(), Integer.MAX_VALUE);
-    }
-
-    /** The flags a path rule looks at: an argument, or the flags of openat2's struct open_how. */
-    private static long flags(SyscallStop stop, PathArg arg) {
-        if (arg.flagsIndex() < 0) {
-            return 0;
-        }
-        long value = stop.arg(arg.flagsIndex());
-        if (arg.follow() != PathArg.Follow.OPEN_HOW) {
-            return value;
-        }
-        return openHowField(stop, arg, 0);
-    }
-
-    /** A u64 field of openat2's struct open_how (flags at 0, resolve at 16); 0 when unreadable (the kernel then fails the call). */
-    private static long openHowField(SyscallStop stop, PathArg arg, int offset) {
-        if (stop.arg(arg.flagsIndex() + 1) < OPEN_HOW_SIZE) {
-            return 0; // the kernel rejects the call (EINVAL)
-        }
-        byte[] field = new byte[8];
-        if (stop.memory().read(stop.tid(), stop.arg(arg.flagsIndex()) + offset, field, 8) != 8) {
-            return 0; // the kernel reports EFAULT
-        }
-        return java.nio.ByteBuffer.wrap(field).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-    }
-
-    /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
-    private int refusal(SyscallStop stop, PathCall call, PathArg arg, long flags, Resolution r) {
-        if (arg.deniedErrno() != 0) {
-            return arg.deniedErrno();
-        }
-        if (r.viaSymlink() && arg.follow() == PathArg.Follow.OPEN_HOW
-                && (openHowField(stop, arg, 16) & RESOLVE_NO_SYMLINKS) != 0) {
-            return Errno.ELOOP; // the rewritten path has no symlink left for the kernel to refuse
-        }
-        if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
-            return Errno.EROFS;
-        }
-        if (call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null) {
-            return Errno.EBUSY;
-        }
-        return 0;
-    }
-
-    /**
-     * openat2's RESOLVE_NO_XDEV, RESOLVE_BENEATH and RESOLVE_IN_ROOT for a path that touches a
-     * mount, applied in the view (the kernel gets a rewritten absolute host path, for which
-     * they would mean something else): an errno, or 0. NO_XDEV refuses a path that leaves the
-     * mount its start is in (EXDEV); BENEATH one that is absolute or ends outside its start
-     * (EXDEV); IN_ROOT, whose "/" and ".." stay at the start (the path was made so before
-     * it was resolved), is done for a path without symlinks, EOPNOTSUPP otherwise.
-     */
-    private int openat2Scope(long resolve, String path, GuestPaths.Start start, Resolution r) {
-        if ((resolve & RESOLVE_NO_XDEV) != 0 && mounts.owner(start.path(), Integer.MAX_VALUE) != r.mount()) {
-            return Errno.EXDEV;
-        }
-        if ((resolve & RESOLVE_BENEATH) != 0 && (path.startsWith("/") || !PathNames.isWithin(r.path(), start.path()))) {
-            return Errno.EXDEV;
-        }
-        if ((resolve & RESOLVE_IN_ROOT) != 0 && r.viaSymlink()) {
-            return Errno.EOPNOTSUPP; // a symlink's absolute target would start at the dirfd too
-        }
-        return 0;
-    }
-
-    /**
-     * The kernel's copy of openat2's struct open_how when its path is rewritten: without the
-     * resolve flags that the view has applied already (they would judge the host path).
-     */
-    private boolean openHowForHostPath(SyscallStop stop, PathArg arg, PendingExit exit) throws PtraceException {
-        long size = Math.min(stop.arg(arg.flagsIndex() + 1), 4096);
-        if (size < OPEN_HOW_SIZE) {
-            return true; // the kernel refuses the call (EINVAL) anyway
-        }
-        byte[] how = new byte[(int) size];
-        if (stop.memory().read(stop.tid(), stop.arg(arg.flagsIndex()), how, how.length) != how.length) {
-            return true; // the kernel reports EFAULT
-        }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        long resolve = b.getLong(16);
-        if ((resolve & VIEW_RESOLVE_FLAGS) == 0) {
-            return true;
-        }
-        b.putLong(16, resolve & ~VIEW_RESOLVE_FLAGS);
-        long address = stop.push(how);
-        if (address == 0) {
-            return false;
-        }
-        exit.setArg(stop, arg.flagsIndex(), address);
-        return true;
-    }
-
-    /** True when the guest's own relative path, from the kernel's start directory, reaches the same host file. */
-    private static boolean kernelResolvesAlike(Resolution r, GuestPaths.Start start) {
-        if (!r.plain() || r.mount() == null) {
-            return false;
-        }
-        try {
-            return java.util.Objects.equals(r.mount().hostPath(start.path()), start.kernelDir());
-        } catch (jvuos.module.VuException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Opens of /proc/PID/mounts and mountinfo get the host's lines followed by the view's, from
-     * a memory file the guest opens through /proc/UMVU_PID/fd/N (closed at the call's exit).
-     */
-    private boolean serveProcMounts(SyscallStop stop, Resolution r, PendingExit exit) throws PtraceException {
-        byte[] hostLines;
-        try {
-            hostLines = Files.readAllBytes(Path.of(r.path()));
-        } catch (IOException e) {
-            return false; // let the kernel answer (ENOENT for a pid that is gone)
-        }
-        String extra = r.path().endsWith("mountinfo")
-                ? ProcMounts.mountinfo(mounts, firstId(hostLines))
-                : ProcMounts.mounts(mounts);
-        byte[] virtual = extra.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        byte[] content = new byte[hostLines.length + virtual.length];
-        System.arraycopy(hostLines, 0, content, 0, hostLines.length);
-        System.arraycopy(virtual, 0, content, hostLines.length, virtual.length);
-        int fd = host.memoryFile("mounts", content);
-        if (fd < 0) {
-            return false;
-        }
-        exit.memoryFile = fd;
-        PathArg arg = pathCalls().byNumber(stop.nr()).paths().get(0);
-        if (!exit.setPathArg(stop, arg.index(), "/proc/" + ownPid + "/fd/" + fd)) {
-            host.close(fd);
-            exit.memoryFile = -1;
-            return false;
-        }
-        if ((stop.arg(arg.flagsIndex()) & PathArg.O_NOFOLLOW) != 0) {
-            // /proc/UMVU_PID/fd/N is a link the kernel must follow; the file itself is no link.
-            exit.setArg(stop, arg.flagsIndex(), stop.arg(arg.flagsIndex()) & ~PathArg.O_NOFOLLOW);
-        }
-        return true;
-    }
-
-    /** The mount id on the first line of a mountinfo file: the root the view's mounts hang from. */
-    private static int firstId(byte[] mountinfo) {
-        int id = 0;
-        for (byte b : mountinfo) {
-            if (b < '0' || b > '9') {
-                break;
-            }
-            id = id * 10 + (b - '0');
-        }
-        return id;
-    }
-
-    /** readlink(at) answered with a view path: its bytes, no NUL, cut to the buffer's size. */
-    private static Resume answerReadlink(SyscallStop stop, PathArg arg, String viewPath) {
-        long buffer = stop.arg(arg.index() + 1);
-        int size = (int) stop.arg(arg.index() + 2); // the kernel's bufsiz is an int
-        if (size <= 0) {
-            return skip(stop, -Errno.EINVAL);
-        }
-        byte[] bytes = HostFiles.bytes(viewPath);
-        int n = Math.min(bytes.length - 1, size);
-        if (stop.memory().write(stop.tid(), buffer, bytes, n) != n) {
-            return skip(stop, -Errno.EFAULT);
-        }
-        return skip(stop, n);
-    }
-
     /** The description of a served file that the guest's fd holds, or null ({@link FdCalls#servedFd}). */
     private OpenDescription servedFd(int tid, Task task, int fd) {
         return fdCalls.servedFd(tid, task, fd);
-    }
-
-    /** The served device file an open reaches when its path is a node of a served device number, else null. */
-    private Resolution servedDevice(Resolution r) {
-        String host = r.canonicalHostPath();
-        long[] node = host == null ? null : this.host.deviceNode(host);
-        return node == null ? null : devices.find(node[0], node[1]);
     }
 
     /** The view path a /proc/PID/fd/N or cwd link of a guest thread leads to, when a module serves it. */
@@ -654,19 +229,6 @@ public final class Dispatcher implements SyscallHandler {
     private Resume awaitExit(SyscallStop stop, PendingExit exit) {
         if (exit == null) {
             return Resume.RUN;
-        }
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
-    }
-
-    /** A path call on a file a module serves: answered here, or (open, exec) rewritten for the kernel. */
-    private Resume served(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths,
-            PendingExit exit, OpenDescription byFd) throws PtraceException {
-        long result = servedPaths.serve(new ServedPathCalls.Call(stop, task, call, resolved, guestPaths, exit,
-                Caller.of(stop.tid()), byFd));
-        if (result != ServedPathCalls.REWRITTEN) {
-            log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
-            return skip(stop, result);
         }
         exits.push(stop.tid(), exit);
         return Resume.RUN_AND_REPORT_EXIT;

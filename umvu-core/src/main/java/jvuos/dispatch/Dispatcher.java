@@ -28,7 +28,7 @@ import jvuos.vfs.PathResolver;
  * service it concerns, and answers it or lets the kernel run it on the host file a module
  * names.
  *
- * <p>Until the first mount the guest's filter stops only mount, umount2 and the VU calls.
+ * <p>Until the first mount the guest's filter stops only mount, umount2, unshare and the VU calls.
  * The first mount grows every process's filter to the path-taking calls, getcwd and fchdir;
  * the first open of a served file to the fd calls. A call goes to its service: a path call to
  * {@link PathCallRouting} (resolved in the view by {@link PathResolver}), an fd call to
@@ -49,6 +49,8 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_MOUNT = 165;
     private static final int SYS_UMOUNT2 = 166;
     private static final int SYS_UNSHARE = 272;
+    private static final long CLONE_NEWNS = 0x20000;
+    private static final long CLONE_NEWUSER = 0x10000000;
 
     /** A call the dispatcher serves itself, whatever its arguments. */
     @FunctionalInterface
@@ -105,11 +107,15 @@ public final class Dispatcher implements SyscallHandler {
         services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
         services.put(SYS_GETCWD, fdCalls::getcwd);
         services.put(SYS_UNSHARE, (stop, task) -> {
-            if ((stop.arg(0) & (jvuos.tracer.CloneFlags.FS | jvuos.tracer.CloneFlags.FILES)) == 0) {
+            long flags = stop.arg(0);
+            if ((flags & (CLONE_NEWNS | CLONE_NEWUSER)) != 0) {
+                flags |= jvuos.tracer.CloneFlags.FS; // the kernel unshares the cwd with them
+            }
+            if ((flags & (jvuos.tracer.CloneFlags.FS | jvuos.tracer.CloneFlags.FILES)) == 0) {
                 return Resume.RUN;
             }
             PendingExit exit = new PendingExit();
-            exit.unshared = stop.arg(0);
+            exit.unshared = flags;
             return awaitExit(stop, exit);
         });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
@@ -134,6 +140,7 @@ public final class Dispatcher implements SyscallHandler {
         BitSet set = new BitSet();
         set.set(SYS_MOUNT);
         set.set(SYS_UMOUNT2);
+        set.set(SYS_UNSHARE); // rare, and the records it splits must be split from the start
         set.set(VuCalls.INSMOD, VuCalls.MSOCKET + 1);
         return set;
     }
@@ -143,7 +150,6 @@ public final class Dispatcher implements SyscallHandler {
         BitSet set = pathCalls().numbers();
         set.set(SYS_GETCWD);
         set.set(SYS_FCHDIR);
-        set.set(SYS_UNSHARE);
         set.set(SYS_DUP);
         set.set(FdCalls.SYS_DUP2);
         set.set(FdCalls.SYS_DUP3);

@@ -148,7 +148,7 @@ static uint32_t read_program(int sync_fd, struct sock_filter *insns) {
  * The tracer sends two programs: the filter that decides which calls stop, and one that parks
  * the call by which a guest thread takes an fd the tracer gives it (SECCOMP_RET_USER_NOTIF).
  * The second one's listener fd is put at sync_fd, where the tracer copies it (pidfd_getfd)
- * while this process stops itself; exec closes it here. Without a listener (an old kernel)
+ * while this process stops itself; main closes it before the exec. Without a listener (an old kernel)
  * sync_fd is simply closed: the tracer then hands no fds over.
  */
 static void install_filters(int sync_fd) {

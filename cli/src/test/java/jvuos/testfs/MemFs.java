@@ -94,7 +94,7 @@ class MemFs implements ServedFileSystem {
 
     /** A character device "zero" in the root, serving device number major:minor everywhere. */
     void addZeroDevice(long major, long minor) throws VuException {
-        long rdev = ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xffL) << 12) | ((major & ~0xfffL) << 32);
+        long rdev = FileStat.makedev(major, minor);
         mknod("zero", FileStat.S_IFCHR | 0666, rdev, new Credentials(root.uid, root.gid));
         devices.put(rdev, "zero");
     }

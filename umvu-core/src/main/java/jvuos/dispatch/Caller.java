@@ -19,6 +19,29 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask) {
     static final int W_OK = 2;
     static final int X_OK = 1;
 
+    /** {@link #of}, read at the first need and kept: /proc/TID/status costs more than most calls that ask. */
+    static java.util.function.Supplier<Caller> lazy(int tid) {
+        return new Lazy(tid);
+    }
+
+    /** (A class, not a lambda: a lambda's class would be made while the first guest waits.) */
+    private static final class Lazy implements java.util.function.Supplier<Caller> {
+        private final int tid;
+        private Caller read;
+
+        Lazy(int tid) {
+            this.tid = tid;
+        }
+
+        @Override
+        public Caller get() {
+            if (read == null) {
+                read = of(tid);
+            }
+            return read;
+        }
+    }
+
     /** The thread's ids; root with umask 022 when /proc cannot say (a thread gone meanwhile). */
     static Caller of(int tid) {
         int uid = 0;

@@ -45,7 +45,7 @@ final class DeviceNumbers {
                 int type = m.lstat(path).type();
                 if (type == FileStat.S_IFCHR || type == FileStat.S_IFBLK) {
                     served.putIfAbsent(new Key(type, e.getKey()), new Resolution(0, path, m, null, true, false, false));
-                    log.debug("device {}:{} served at {}", Structs.major(e.getKey()), Structs.minor(e.getKey()), path);
+                    log.debug("device {}:{} served at {}", FileStat.major(e.getKey()), FileStat.minor(e.getKey()), path);
                 }
             } catch (VuException ex) {
                 log.debug("device file {} of {} not there: {}", path, m.point(), ex.getMessage());

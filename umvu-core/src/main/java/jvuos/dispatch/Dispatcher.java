@@ -116,7 +116,7 @@ public final class Dispatcher implements SyscallHandler {
             }
             PendingExit exit = new PendingExit();
             exit.unshared = flags;
-            return awaitExit(stop, exit);
+            return exits.await(stop.tid(), exit);
         });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
         // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
@@ -129,8 +129,8 @@ public final class Dispatcher implements SyscallHandler {
         services.put(SYS_FCHDIR, fdCalls::fchdir);
         services.put(ServedFdCalls.SYS_CLOSE_RANGE, fdCalls::closeRange);
         services.put(ServedMappings.SYS_MMAP, mmaps::mmap);
-        services.put(VuCalls.MSOCKET, (stop, task) -> awaitExit(stop, sockets.msocket(stop, task)));
-        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> awaitExit(stop, sockets.socket(stop, task)));
+        services.put(VuCalls.MSOCKET, (stop, task) -> exits.await(stop.tid(), sockets.msocket(stop, task)));
+        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> exits.await(stop.tid(), sockets.socket(stop, task)));
         services.put(ServedMappings.SYS_MUNMAP, mmaps::munmap);
         services.put(ServedMappings.SYS_MSYNC, mmaps::msync);
     }
@@ -229,15 +229,6 @@ public final class Dispatcher implements SyscallHandler {
         }
         jvuos.vfs.Mount m = mounts.owner(target, Integer.MAX_VALUE);
         return m != null && m.served() ? target : null;
-    }
-
-    /** RUN when there is no exit to see, else the exit pushed and RUN_AND_REPORT_EXIT. */
-    private Resume awaitExit(SyscallStop stop, PendingExit exit) {
-        if (exit == null) {
-            return Resume.RUN;
-        }
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
     }
 
     @Override

@@ -86,8 +86,7 @@ final class FdCalls {
     private Resume collectAtExit(SyscallStop stop) {
         PendingExit exit = new PendingExit();
         exit.collect = true;
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
     /**
@@ -118,9 +117,8 @@ final class FdCalls {
             exit.setArg(stop, i, ppoll[i]);
         }
         stop.setNr(SYS_PPOLL);
-        exits.push(stop.tid(), exit);
         log.debug("{} waits for a served file (call {})", stop.tid(), exit.parked);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
     /** close_range: the records of the fds it closes go (with CLOSE_RANGE_UNSHARE, from a table of the thread's own). */
@@ -163,8 +161,7 @@ final class FdCalls {
         }
         PendingExit exit = new PendingExit();
         exit.newCwd = dir;
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
     /**
@@ -185,8 +182,7 @@ final class FdCalls {
         PendingExit exit = new PendingExit();
         exit.collect = closesServed;
         exit.dupOf = (int) stop.arg(0);
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
 }

@@ -106,12 +106,11 @@ final class MmapCalls {
         // A read-only open's shared mapping must not become writable by mprotect.
         stop.setArg(2, (shared && d.writable() ? O_RDWR : O_RDONLY) | O_CLOEXEC);
         stop.setArg(3, 0);
-        exits.push(stop.tid(), exit);
         if (shared && !grownForMappings) {
             grownForMappings = true; // munmap and msync matter from now on
             filters.get().traceAlso(mappingSyscalls(), java.util.List.of());
         }
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
     private static BitSet mappingSyscalls() {
@@ -193,8 +192,7 @@ final class MmapCalls {
         }
         PendingExit exit = new PendingExit();
         exit.unmapped = new long[] {stop.arg(0), stop.arg(1)};
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
     /** msync: shared mappings of served files in the range go back to their modules. */

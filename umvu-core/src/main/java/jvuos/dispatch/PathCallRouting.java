@@ -32,7 +32,7 @@ final class PathCallRouting {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
     private static final int SYS_RENAMEAT2 = 316;
     private static final long RENAME_EXCHANGE = 2;
-    private static final long OPEN_HOW_SIZE = 24;
+    static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final long RESOLVE_NO_XDEV = 0x01;
     private static final long RESOLVE_BENEATH = 0x08;
@@ -128,7 +128,9 @@ final class PathCallRouting {
                 }
                 continue;
             }
-            if (arg.follow() == PathArg.Follow.OPEN_HOW && (openHowField(stop, arg, 16) & RESOLVE_IN_ROOT) != 0) {
+            // openat2's resolve flags, read once: 0 for every other call.
+            long resolve = arg.follow() == PathArg.Follow.OPEN_HOW ? openHowField(stop, arg, 16) : 0;
+            if ((resolve & RESOLVE_IN_ROOT) != 0) {
                 path = PathNames.withinRoot(path); // RESOLVE_IN_ROOT: "/" is the dirfd, ".." stops there
             }
             GuestPaths.Start start = paths.start(tid, task, path, dirfd);
@@ -143,9 +145,9 @@ final class PathCallRouting {
                 return r.touchesMount() ? Dispatcher.skip(stop, -r.errno()) : Resume.RUN;
             }
             if (r.touchesMount()) {
-                int refused = refusal(stop, call, arg, flags, r);
-                if (refused == 0 && arg.follow() == PathArg.Follow.OPEN_HOW) {
-                    refused = openat2Scope(openHowField(stop, arg, 16), path, start, r);
+                int refused = refusal(call, arg, flags, resolve, r);
+                if (refused == 0) {
+                    refused = openat2Scope(resolve, path, start, r);
                 }
                 if (refused != 0) {
                     log.debug("{} {}({}) refused: errno {}", tid, call.syscall().name(), r.path(), refused);
@@ -203,8 +205,7 @@ final class PathCallRouting {
                 if (script < 0) {
                     return Dispatcher.skip(stop, script);
                 }
-                exits.push(tid, exit);
-                return Resume.RUN_AND_REPORT_EXIT;
+                return exits.await(tid, exit);
             }
         }
         if (touches) {
@@ -236,8 +237,7 @@ final class PathCallRouting {
                 && exit.exe == null) {
             return Resume.RUN;
         }
-        exits.push(tid, exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(tid, exit);
     }
 
     /**
@@ -321,8 +321,11 @@ final class PathCallRouting {
         return openHowField(stop, arg, 0);
     }
 
-    /** A u64 field of openat2's struct open_how (flags at 0, resolve at 16); 0 when unreadable (the kernel then fails the call). */
-    private static long openHowField(SyscallStop stop, PathArg arg, int offset) {
+    /**
+     * A u64 field of openat2's struct open_how (flags at 0, mode at 8, resolve at 16); 0 when
+     * the struct is too small or unreadable (the kernel then fails the call).
+     */
+    static long openHowField(SyscallStop stop, PathArg arg, int offset) {
         if (stop.arg(arg.flagsIndex() + 1) < OPEN_HOW_SIZE) {
             return 0; // the kernel rejects the call (EINVAL)
         }
@@ -334,12 +337,12 @@ final class PathCallRouting {
     }
 
     /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
-    private int refusal(SyscallStop stop, PathCall call, PathArg arg, long flags, Resolution r) {
+    private int refusal(PathCall call, PathArg arg, long flags, long resolve, Resolution r) {
         if (arg.deniedErrno() != 0) {
             return arg.deniedErrno();
         }
         if (r.viaSymlink() && arg.follow() == PathArg.Follow.OPEN_HOW
-                && (openHowField(stop, arg, 16) & RESOLVE_NO_SYMLINKS) != 0) {
+                && (resolve & RESOLVE_NO_SYMLINKS) != 0) {
             return Errno.ELOOP; // the rewritten path has no symlink left for the kernel to refuse
         }
         if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
@@ -485,13 +488,12 @@ final class PathCallRouting {
     private Resume served(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths,
             PendingExit exit, OpenDescription byFd) throws PtraceException {
         long result = servedPaths.serve(new ServedPathCalls.Call(stop, task, call, resolved, guestPaths, exit,
-                Caller.of(stop.tid()), byFd));
+                Caller.lazy(stop.tid()), byFd));
         if (result != ServedPathCalls.REWRITTEN) {
             log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
             return Dispatcher.skip(stop, result);
         }
-        exits.push(stop.tid(), exit);
-        return Resume.RUN_AND_REPORT_EXIT;
+        return exits.await(stop.tid(), exit);
     }
 
 }

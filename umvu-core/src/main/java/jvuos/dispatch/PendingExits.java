@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import jvuos.tracer.SyscallHandler.Resume;
+
 /**
  * The exit stops each guest thread has pending, innermost last: a signal handler that runs
  * between the steps of a call made in steps (an mmap of a served file) makes calls of its
@@ -16,6 +18,18 @@ final class PendingExits {
 
     void push(int tid, PendingExit exit) {
         byTid.computeIfAbsent(tid, t -> new ArrayDeque<>()).push(exit);
+    }
+
+    /**
+     * How a call goes on that has {@code exit} to see at its exit stop (pushed for it): with
+     * the exit reported; RUN when there is none (null).
+     */
+    Resume await(int tid, PendingExit exit) {
+        if (exit == null) {
+            return Resume.RUN;
+        }
+        push(tid, exit);
+        return Resume.RUN_AND_REPORT_EXIT;
     }
 
     /** The innermost pending exit of the thread, taken away; null if none. */

@@ -121,7 +121,7 @@ final class ServedFdCalls {
         on(296 /* pwritev */, c -> writev(c, c.arg(3), true));
         on(327 /* preadv2: offset -1 is the current one */, c -> readv(c, c.arg(3), c.arg(3) != -1));
         on(328 /* pwritev2 */, c -> writev(c, c.arg(3), c.arg(3) != -1));
-        on(5 /* fstat */, c -> put(c, c.arg(1), Structs.stat(stat(c), c.d().mount.dev())));
+        on(5 /* fstat */, c -> ServedPathCalls.put(c.stop(), c.arg(1), Structs.stat(stat(c), c.d().mount.dev())));
         on(8 /* lseek */, this::lseek);
         on(217 /* getdents64 */, c -> getdents(c, true));
         on(78 /* getdents */, c -> getdents(c, false));
@@ -200,15 +200,11 @@ final class ServedFdCalls {
     private static ServedPathCalls.Call pathCall(Call c) {
         return new ServedPathCalls.Call(c.stop(), c.task(), null,
                 new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d())}, new String[] {""}, null,
-                Caller.of(c.stop().tid()), c.d());
+                Caller.lazy(c.stop().tid()), c.d());
     }
 
     private static FileStat stat(Call c) throws VuException {
         return ModuleCalls.guarded(c.d().file::stat, c.d().mount.module());
-    }
-
-    private static long put(Call c, long address, byte[] data) {
-        return c.stop().memory().write(c.stop().tid(), address, data, data.length) == data.length ? 0 : -Errno.EFAULT;
     }
 
     /** A guest buffer of an I/O call. */
@@ -707,7 +703,7 @@ final class ServedFdCalls {
         if (records == null) {
             return -Errno.EINVAL;
         }
-        long r = put(c, c.arg(1), records.bytes());
+        long r = ServedPathCalls.put(c.stop(), c.arg(1), records.bytes());
         if (r < 0) {
             return r;
         }
@@ -748,7 +744,7 @@ final class ServedFdCalls {
         if (request == FIONREAD && stat(c).type() == FileStat.S_IFREG) {
             long left = Math.max(0, stat(c).size() - d.offset);
             byte[] value = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) Math.min(left, Integer.MAX_VALUE)).array();
-            return put(c, arg, value);
+            return ServedPathCalls.put(c.stop(), arg, value);
         }
         int size = ModuleCalls.guarded(() -> d.file.ioctlSize(request), d.mount.module());
         if (size < 0) {
@@ -763,7 +759,7 @@ final class ServedFdCalls {
         }
         ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         long result = ModuleCalls.guarded(() -> d.file.ioctl(request, arg, buffer), d.mount.module());
-        if (size > 0 && put(c, arg, data) < 0) {
+        if (size > 0 && ServedPathCalls.put(c.stop(), arg, data) < 0) {
             return -Errno.EFAULT;
         }
         return result;

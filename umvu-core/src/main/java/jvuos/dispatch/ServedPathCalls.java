@@ -50,10 +50,15 @@ final class ServedPathCalls {
     /**
      * One intercepted call whose first served path is {@link #r}; {@code fd} is the open
      * description when the call names its file by an fd (AT_EMPTY_PATH, fchmod...), whose
-     * attributes then come from the open file, unlinked or not.
+     * attributes then come from the open file, unlinked or not. {@code who} gives the caller's
+     * ids, read from /proc only by a call that needs them (a stat does not).
      */
     record Call(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths, PendingExit exit,
-            Caller caller, OpenDescription fd) {
+            java.util.function.Supplier<Caller> who, OpenDescription fd) {
+        Caller caller() {
+            return who.get();
+        }
+
         Resolution r() {
             return resolved[0];
         }
@@ -108,7 +113,7 @@ final class ServedPathCalls {
         handlers.put("stat", c -> writeStat(c, c.arg(1)));
         handlers.put("lstat", c -> writeStat(c, c.arg(1)));
         handlers.put("newfstatat", c -> writeStat(c, c.arg(2)));
-        handlers.put("statx", c -> put(c, c.arg(4), Structs.statx(lstat(c), c.mount().dev())));
+        handlers.put("statx", c -> put(c.stop(), c.arg(4), Structs.statx(lstat(c), c.mount().dev())));
         handlers.put("access", c -> access(c, c.arg(1)));
         handlers.put("faccessat", c -> access(c, c.arg(2)));
         handlers.put("faccessat2", c -> access(c, c.arg(2)));
@@ -140,7 +145,7 @@ final class ServedPathCalls {
         handlers.put("utimes", c -> utimes(c, c.arg(1), Times.TIMEVAL));
         handlers.put("futimesat", c -> utimes(c, c.arg(2), Times.TIMEVAL));
         handlers.put("utimensat", c -> utimes(c, c.arg(2), Times.TIMESPEC));
-        handlers.put("statfs", c -> put(c, c.arg(1), Structs.statfs(
+        handlers.put("statfs", c -> put(c.stop(), c.arg(1), Structs.statfs(
                 ModuleCalls.guarded(() -> c.fs().statfs(), c.mount().module()), c.mount().dev(), c.mount().readOnly())));
         handlers.put("execve", c -> exec(c, -1));
         handlers.put("execveat", c -> exec(c, 4));
@@ -207,12 +212,13 @@ final class ServedPathCalls {
         }
     }
 
-    private static long put(Call c, long address, byte[] data) {
-        return c.stop().memory().write(c.stop().tid(), address, data, data.length) == data.length ? 0 : -Errno.EFAULT;
+    /** Copies a call's answer into the guest: 0, or EFAULT when the guest's buffer cannot take it all. */
+    static long put(SyscallStop stop, long address, byte[] data) {
+        return stop.memory().write(stop.tid(), address, data, data.length) == data.length ? 0 : -Errno.EFAULT;
     }
 
     private static long writeStat(Call c, long address) throws VuException {
-        return put(c, address, Structs.stat(lstat(c), c.mount().dev()));
+        return put(c.stop(), address, Structs.stat(lstat(c), c.mount().dev()));
     }
 
     /** The caller needs write and search permission in the directory holding the path's last name. */
@@ -550,14 +556,18 @@ final class ServedPathCalls {
     private long open(Call c) throws VuException, PtraceException {
         SyscallStop stop = c.stop();
         PathArg arg = c.call().paths().get(0);
+        boolean openat2 = arg.follow() == PathArg.Follow.OPEN_HOW;
+        if (openat2 && stop.arg(arg.flagsIndex() + 1) < PathCallRouting.OPEN_HOW_SIZE) {
+            return -Errno.EINVAL; // as the kernel answers a struct open_how too small
+        }
         long flags = switch (c.call().syscall().name()) {
             case "creat" -> O_CREAT | O_TRUNC | OpenDescription.O_WRONLY;
-            case "openat2" -> openHowFlags(c, arg);
+            case "openat2" -> PathCallRouting.openHowField(stop, arg, 0);
             default -> stop.arg(arg.flagsIndex());
         };
         long modeArg = switch (c.call().syscall().name()) {
             case "creat" -> stop.arg(1);
-            case "openat2" -> openHowMode(c, arg);
+            case "openat2" -> PathCallRouting.openHowField(stop, arg, 8);
             default -> stop.arg(arg.flagsIndex() + 1);
         };
         if ((flags & O_TMPFILE) == O_TMPFILE) {
@@ -630,24 +640,10 @@ final class ServedPathCalls {
         return REWRITTEN;
     }
 
-    private static long openHowFlags(Call c, PathArg arg) {
-        return openHowField(c, arg, 0);
-    }
-
-    private static long openHowMode(Call c, PathArg arg) {
-        return openHowField(c, arg, 8);
-    }
-
-    private static long openHowField(Call c, PathArg arg, int offset) {
-        byte[] field = new byte[8];
-        c.stop().memory().read(c.stop().tid(), c.stop().arg(arg.flagsIndex()) + offset, field, 8);
-        return ByteBuffer.wrap(field).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    }
-
     /**
      * execve and execveat of a served file: the kernel execs a copy of it, put in a memory
      * file that the guest's call names by /proc path (closed at the call's exit). A "#!"
-     * script is left to its interpreter ({@link #script}).
+     * script is left to its interpreter ({@link ScriptExec}).
      */
     private long exec(Call c, int flagsIndex) throws VuException, PtraceException {
         FileStat s = lstat(c);

@@ -21,19 +21,6 @@ final class Structs {
     private Structs() {
     }
 
-    /** glibc's makedev: a dev_t from major and minor. */
-    static long makedev(long major, long minor) {
-        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
-    }
-
-    static long major(long dev) {
-        return ((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL);
-    }
-
-    static long minor(long dev) {
-        return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
-    }
-
     private static ByteBuffer buffer(int size) {
         return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -67,8 +54,8 @@ final class Structs {
         putStatxTime(b, 64, s.atime());
         putStatxTime(b, 96, s.ctime());
         putStatxTime(b, 112, s.mtime());
-        b.putInt(128, (int) major(s.rdev())).putInt(132, (int) minor(s.rdev()))
-                .putInt(136, (int) major(dev)).putInt(140, (int) minor(dev));
+        b.putInt(128, (int) FileStat.major(s.rdev())).putInt(132, (int) FileStat.minor(s.rdev()))
+                .putInt(136, (int) FileStat.major(dev)).putInt(140, (int) FileStat.minor(dev));
         return b.array();
     }
 

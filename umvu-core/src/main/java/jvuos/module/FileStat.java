@@ -21,6 +21,21 @@ public record FileStat(int mode, long ino, long nlink, int uid, int gid, long rd
     public static final int S_IFCHR = 0020000;
     public static final int S_IFIFO = 0010000;
 
+    /** glibc's makedev: a dev_t (st_dev, st_rdev) from a major and a minor number. */
+    public static long makedev(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    }
+
+    /** The major number of a dev_t. */
+    public static long major(long dev) {
+        return ((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL);
+    }
+
+    /** The minor number of a dev_t. */
+    public static long minor(long dev) {
+        return ((dev >>> 12) & 0xffffff00L) | (dev & 0xffL);
+    }
+
     public int type() {
         return mode & S_IFMT;
     }

@@ -27,8 +27,7 @@ public record Mount(int epoch, String point, String source, String type, String 
      * own virtual file systems, and a minor of its own per mount, far above those the kernel hands out.
      */
     public long dev() {
-        long minor = 0xf0000L + (epoch & 0xffff);
-        return ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        return FileStat.makedev(0, 0xf0000L + (epoch & 0xffff));
     }
 
     /** True when the module serves the files itself: the kernel never sees them. */

@@ -62,11 +62,11 @@ class StructsTest {
     @Test
     void deviceNumbersRoundTrip() {
         for (long[] mm : new long[][] {{0, 0}, {8, 1}, {259, 65536}, {0xfff, 0xff}, {4095, 1048575}}) {
-            long dev = Structs.makedev(mm[0], mm[1]);
-            assertEquals(mm[0], Structs.major(dev));
-            assertEquals(mm[1], Structs.minor(dev));
+            long dev = FileStat.makedev(mm[0], mm[1]);
+            assertEquals(mm[0], FileStat.major(dev));
+            assertEquals(mm[1], FileStat.minor(dev));
         }
-        assertEquals(0x801, Structs.makedev(8, 1)); // as /dev/sda1 shows in st_rdev
+        assertEquals(0x801, FileStat.makedev(8, 1)); // as /dev/sda1 shows in st_rdev
     }
 
     @Test
@@ -86,7 +86,7 @@ class StructsTest {
         assertEquals(2, b.getLong(88));
         assertEquals(-1, b.getLong(104)); // a time before the epoch: seconds round down...
         assertEquals(999_999_999L, b.getLong(112)); // ...and nanoseconds stay positive
-        byte[] statx = Structs.statx(s, Structs.makedev(8, 3));
+        byte[] statx = Structs.statx(s, FileStat.makedev(8, 3));
         ByteBuffer x = ByteBuffer.wrap(statx).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(8, x.getInt(136));
         assertEquals(3, x.getInt(140));

@@ -29,7 +29,7 @@ path call and the dispatcher resolves them; the workloads themselves touch
 neither mount point.  Two more workloads then run (a) and (b) *inside* the
 mount, over /jvuos-bench-view/usr (natively and under PRoot: over /usr); the
 targets become: umvu's ratio at most PRoot's in the same run, and inside
-the mount at most 1.2 times umvu's ratio outside it.
+the mount umvu's time at most 1.2 times its own time outside it.
 
 Workloads (keys for --only):
   a   find /usr -size +0 >/dev/null
@@ -558,13 +558,21 @@ def at_most_proot(u_ratio, p_ratio, u_value):
     return "≤ %.2f× (PRoot)" % p_ratio, None if u_ratio is None else u_ratio <= p_ratio
 
 
-def within_of_outside(outside_ratio: Optional[float]) -> Target:
-    """Inside the mount: umvu's ratio at most 1.2 times its ratio outside it."""
+def within_of_outside(outside: Optional[float], unit: str) -> Target:
+    """Inside the mount: umvu's time at most 1.2 times its time for the same workload outside it.
+
+    Both are umvu's own medians of the same run, compared directly: the natives of the two
+    rows run the same workload, and dividing each by its own native median would only add
+    their noise.
+    """
     def check(u_ratio, p_ratio, u_value):
-        if outside_ratio is None:
+        if outside is None:
             return "n/a (no outside figure)", None
-        limit = 1.2 * outside_ratio
-        return "≤ %.2f× (1.2 × outside)" % limit, None if u_ratio is None else u_ratio <= limit
+        limit = 1.2 * outside
+        text = "≤ %.3f %s (1.2 × outside)" % (limit, unit)
+        if u_value is not None:
+            text += ", now %.2f×" % (u_value / outside)
+        return text, None if u_value is None else u_value <= limit
     return check
 
 
@@ -668,9 +676,7 @@ def row_target(row: Row, results: Dict[str, Dict[str, ToolResult]],
         return row.target
     if row.key in INSIDE_KEYS:
         outside = results.get(row.key[0])
-        o_ratio = None if outside is None else ratio(
-            outside["umvu"].median(row.metric), outside["native"].median(row.metric))
-        return within_of_outside(o_ratio)
+        return within_of_outside(None if outside is None else outside["umvu"].median(row.metric), row.unit)
     if row.metric == "getpid_us":
         return row.target
     return at_most_proot

@@ -11,12 +11,16 @@ D = sys.argv[1]
 M = D + "/mnt"
 
 
-def show(label, fn):
+def outcome(fn):
+    """fn's result, or the name of the errno it fails with."""
     try:
-        result = fn()
+        return fn()
     except OSError as e:
-        result = errno.errorcode.get(e.errno, str(e.errno))
-    print(f"{label}: {result}")
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def show(label, fn):
+    print(f"{label}: {outcome(fn)}")
 
 
 def kind(st):
@@ -107,6 +111,78 @@ def through_dirfd():
 show("dirfd", through_dirfd)
 
 
+def parent_through(copy):
+    """What ".." of a directory fd holds: at the mount root it is the mount point's parent."""
+    parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=copy)
+    try:
+        return sorted(os.listdir(parent))
+    finally:
+        os.close(parent)
+
+
+def dups_as_fts_makes_them():
+    # fts dups each directory it enters and closes the original: the copies keep the view path.
+    import fcntl
+    out = []
+    fd = os.open(M, os.O_RDONLY | os.O_DIRECTORY)
+    low = os.open("/", os.O_RDONLY)  # a hole below fd: F_DUPFD must skip what is open
+    holes = [os.open("/", os.O_RDONLY) for _ in range(3)]
+    os.close(holes[1])
+    copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, holes[0])
+    out.append(copy == holes[1])
+    os.close(fd)
+    out.append(parent_through(copy))
+    again = fcntl.fcntl(copy, fcntl.F_DUPFD, 0)
+    os.close(copy)
+    sub = os.open("sub", os.O_RDONLY | os.O_DIRECTORY, dir_fd=again)
+    out.append((parent_through(again), sorted(os.listdir(sub))))
+    plain = os.dup(sub)
+    os.close(sub)
+    out.append(parent_through(plain))
+    for f in [low, holes[0], holes[2], again, plain]:
+        os.close(f)
+    return out
+
+
+show("dups as fts makes them", dups_as_fts_makes_them)
+
+
+def dup_errors():
+    import fcntl
+    import resource
+    fd = os.open(M + "/sub", os.O_RDONLY | os.O_DIRECTORY)
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    out = [outcome(lambda: fcntl.fcntl(fd, fcntl.F_DUPFD, minimum)) for minimum in (soft, -1)]
+    os.close(fd)
+    return out
+
+
+show("dup errors", dup_errors)
+
+
+def dup_beside_a_thread():
+    # Another thread shares the fd table: it may take fds while the dup is made.
+    import threading
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: [os.close(os.open("/", os.O_RDONLY)) for _ in iter(lambda: stop.is_set(), True)])
+    worker.start()
+    try:
+        out = []
+        for _ in range(50):
+            fd = os.open(M + "/sub", os.O_RDONLY | os.O_DIRECTORY)
+            copy = os.dup(fd)
+            os.close(fd)
+            out.append(parent_through(copy) == sorted(os.listdir(M)))
+            os.close(copy)
+        return all(out)
+    finally:
+        stop.set()
+        worker.join()
+
+
+show("dup beside a thread", dup_beside_a_thread)
+
+
 def cwd_moves():
     out = []
     os.chdir(M + "/sub")
@@ -156,13 +232,9 @@ show("unshare(CLONE_FS)", unshared_cwd)
 
 def proc_links():
     os.chdir(M + "/sub")
-    out = []
-    for p in ("/proc/self/cwd", "/proc/self/cwd/", "/proc/self/fd/99999999999", "/proc/0123/cwd",
-              f"/proc/{os.getpid()}/task/{os.getpid()}/cwd"):
-        try:
-            out.append(os.readlink(p))
-        except OSError as e:
-            out.append(errno.errorcode[e.errno])
+    out = [outcome(lambda: os.readlink(p))
+           for p in ("/proc/self/cwd", "/proc/self/cwd/", "/proc/self/fd/99999999999", "/proc/0123/cwd",
+                     f"/proc/{os.getpid()}/task/{os.getpid()}/cwd")]
     os.chdir(D)
     return out
 

@@ -35,6 +35,8 @@ public final class DirectCalls {
     /** syscall(2) is variadic after the number. */
     private static final CallContext SYSCALL_5 = CallContext.getCallContext(Type.SINT64, 1, types(5),
             CallingConvention.DEFAULT, true);
+    private static final CallContext SYSCALL_6 = CallContext.getCallContext(Type.SINT64, 1, types(6),
+            CallingConvention.DEFAULT, true);
 
     private DirectCalls() {
     }
@@ -76,6 +78,11 @@ public final class DirectCalls {
     /** syscall(nr, a, b, c, d): the shape of newfstatat, readlinkat and openat2. */
     public static long syscall(long nr, long a, long b, long c, long d) {
         return INVOKER.invokeL5(SYSCALL_5, SYSCALL, nr, a, b, c, d);
+    }
+
+    /** syscall(nr, a, b, c, d, e): the shape of kcmp. */
+    public static long syscall(long nr, long a, long b, long c, long d, long e) {
+        return INVOKER.invokeL6(SYSCALL_6, SYSCALL, nr, a, b, c, d, e);
     }
 
     /** send(fd, buf, len, flags). */

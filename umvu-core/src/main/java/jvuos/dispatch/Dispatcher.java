@@ -96,7 +96,7 @@ public final class Dispatcher implements SyscallHandler {
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
-        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds);
+        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, tasks, host);
         this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
                 devices, ownPid);
         services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
@@ -187,6 +187,10 @@ public final class Dispatcher implements SyscallHandler {
     public Resume onSyscallEntry(SyscallStop stop) throws PtraceException {
         if (!stop.nativeAbi()) {
             return Resume.RUN;
+        }
+        Task known = tasks.find(stop.tid());
+        if (known != null && known.fds.unconfirmed >= 0) {
+            fdCalls.confirm(stop.tid(), known);
         }
         PendingExit steps = exits.peek(stop.tid());
         if (steps != null && steps.mmap != null && steps.mmap.isNextStep(stop)) {

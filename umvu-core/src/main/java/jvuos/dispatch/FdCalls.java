@@ -26,16 +26,25 @@ final class FdCalls {
     private static final long CLOSE_RANGE_UNSHARE = 2;
     private static final long CLOSE_RANGE_CLOEXEC = 4;
 
+    private static final int SYS_DUP = 32;
+    /** How many open fds in a row the search for the one a dup gets may pass before the dup's exit is waited for instead. */
+    private static final int MAX_FD_PROBES = 64;
+
     private final PendingExits exits;
     private final GuestPaths paths;
     private final VirtualFds virtualFds;
     private final ServedFdCalls servedFds;
+    private final Tasks tasks;
+    private final HostFiles host;
 
-    FdCalls(PendingExits exits, GuestPaths paths, VirtualFds virtualFds, ServedFdCalls servedFds) {
+    FdCalls(PendingExits exits, GuestPaths paths, VirtualFds virtualFds, ServedFdCalls servedFds, Tasks tasks,
+            HostFiles host) {
         this.exits = exits;
         this.paths = paths;
         this.virtualFds = virtualFds;
         this.servedFds = servedFds;
+        this.tasks = tasks;
+        this.host = host;
     }
 
     /**
@@ -165,24 +174,67 @@ final class FdCalls {
     }
 
     /**
-     * dup, dup2, dup3, fcntl(F_DUPFD*): the new fd gets the old one's view path, at the call's
-     * exit; an old fd without a view path needs no exit stop (dup2 and dup3 drop the record of
-     * the fd they replace at once).
+     * dup, dup2, dup3, fcntl(F_DUPFD*): the new fd gets the old one's view path. An old fd
+     * without a view path needs no record (dup2 and dup3 drop the record of the fd they
+     * replace at once). dup and F_DUPFD of a recorded fd get the record at once
+     * ({@link #recordBeforehand}), without the exit stop the others wait for (a directory walk
+     * dups every directory it enters: find and fts).
      */
     Resume dup(SyscallStop stop, Task task) {
         boolean replaces = stop.nr() == SYS_DUP2 || stop.nr() == SYS_DUP3;
         // dup2 and dup3 close what the new fd held: maybe a served file's last fd.
         boolean closesServed = replaces && servedFd(stop.tid(), task, (int) stop.arg(1)) != null;
-        if (!task.fds.open.containsKey((int) stop.arg(0))) {
+        int old = (int) stop.arg(0);
+        Task.OpenFile record = task.fds.open.get(old);
+        if (record == null) {
             if (replaces) {
                 task.fds.open.remove((int) stop.arg(1));
             }
             return closesServed ? collectAtExit(stop) : Resume.RUN;
         }
+        if (!replaces && record.served() == null
+                && recordBeforehand(stop.tid(), task, stop.nr() == SYS_DUP ? 0 : stop.arg(2), record)) {
+            return Resume.RUN;
+        }
         PendingExit exit = new PendingExit();
         exit.collect = closesServed;
-        exit.dupOf = (int) stop.arg(0);
+        exit.dupOf = old;
         return exits.await(stop.tid(), exit);
     }
 
+
+    /**
+     * Records {@code record} for the fd that the thread's call, about to run, makes (the
+     * kernel gives the lowest free fd at or above {@code min}), so that the call needs no exit
+     * stop; false when that fd cannot be known now: another thread shares the fd table and may
+     * take fds meanwhile, or the free fd is far. The record stays unconfirmed until the
+     * thread's next stop ({@link #confirm}): should the call fail (EMFILE, EINVAL, an open's
+     * ENOENT), it is gone by then.
+     */
+    boolean recordBeforehand(int tid, Task task, long min, Task.OpenFile record) {
+        if (tasks.sharesFds(task)) {
+            return false;
+        }
+        int fd = host.lowestFreeFd(tid, min, MAX_FD_PROBES);
+        if (fd < 0) {
+            return false;
+        }
+        task.fds.open.put(fd, record);
+        task.fds.unconfirmed = fd;
+        return true;
+    }
+
+    /**
+     * At the thread's first stop after a {@link #recordBeforehand}: the record goes unless the
+     * call made its fd. (Only a call that makes fds without a stop, a pipe or a socket, could
+     * have taken that fd meanwhile: the record then counts no more than a record of a closed
+     * fd, only while /proc shows its file there.)
+     */
+    void confirm(int tid, Task task) {
+        int fd = task.fds.unconfirmed;
+        task.fds.unconfirmed = -1;
+        if (host.isOpen(tid, fd) == 0) {
+            task.fds.open.remove(fd);
+        }
+    }
 }

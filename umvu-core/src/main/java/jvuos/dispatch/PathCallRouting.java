@@ -233,9 +233,17 @@ final class PathCallRouting {
                 exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & RENAME_EXCHANGE) != 0;
             }
         }
-        if (exit.savedArgs.isEmpty() && exit.opened == null && exit.newCwd == null && exit.renamedFrom == null
-                && exit.exe == null) {
-            return Resume.RUN;
+        if (exit.savedArgs.isEmpty() && exit.newCwd == null && exit.renamedFrom == null && exit.exe == null
+                && exit.memoryFile < 0) {
+            if (exit.opened == null) {
+                return Resume.RUN;
+            }
+            // An open through a mount whose only business at its exit is the new fd's record:
+            // made now if it can be (a directory walk opens every directory so).
+            if (fdCalls.recordBeforehand(tid, task, 0,
+                    new Task.OpenFile(exit.opened.path(), exit.opened.canonicalHostPath()))) {
+                return Resume.RUN;
+            }
         }
         return exits.await(tid, exit);
     }

@@ -84,10 +84,17 @@ final class Task {
      */
     static final class Fds {
         final Map<Integer, OpenFile> open = new HashMap<>();
+        /**
+         * An fd whose record was made before the call that makes it had run (-1: none): it is
+         * checked at the thread's next stop, when the call is over, and dropped unless /proc
+         * shows its file there.
+         */
+        int unconfirmed = -1;
 
         Fds copy() {
             Fds c = new Fds();
             c.open.putAll(open);
+            c.unconfirmed = unconfirmed;
             return c;
         }
     }

@@ -52,6 +52,16 @@ final class Tasks {
         }
     }
 
+    /** True when another thread shares the task's fd table (CLONE_FILES): it may take fds at any moment. */
+    boolean sharesFds(Task task) {
+        for (Task t : byTid.values()) {
+            if (t != task && t.fds == task.fds) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Collection<Task> all() {
         return byTid.values();
     }

@@ -120,26 +120,33 @@ def parent_through(copy):
         os.close(parent)
 
 
+def where(fd):
+    """The path the kernel (or the view) shows for an fd: the mount's path for one opened through it."""
+    return os.readlink(f"/proc/self/fd/{fd}")
+
+
 def dups_as_fts_makes_them():
     # fts dups each directory it enters and closes the original: the copies keep the view path.
     import fcntl
     out = []
     fd = os.open(M, os.O_RDONLY | os.O_DIRECTORY)
-    low = os.open("/", os.O_RDONLY)  # a hole below fd: F_DUPFD must skip what is open
     holes = [os.open("/", os.O_RDONLY) for _ in range(3)]
-    os.close(holes[1])
+    os.close(holes[1])  # F_DUPFD from holes[0] must skip what is open and take this one
     copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, holes[0])
-    out.append(copy == holes[1])
+    out.append((copy == holes[1], where(copy)))
     os.close(fd)
     out.append(parent_through(copy))
     again = fcntl.fcntl(copy, fcntl.F_DUPFD, 0)
     os.close(copy)
     sub = os.open("sub", os.O_RDONLY | os.O_DIRECTORY, dir_fd=again)
-    out.append((parent_through(again), sorted(os.listdir(sub))))
+    out.append((where(again), where(sub), parent_through(again), sorted(os.listdir(sub))))
     plain = os.dup(sub)
     os.close(sub)
-    out.append(parent_through(plain))
-    for f in [low, holes[0], holes[2], again, plain]:
+    out.append((where(plain), parent_through(plain)))
+    os.fchdir(plain)
+    out.append(os.getcwd())
+    os.chdir(D)
+    for f in [holes[0], holes[2], again, plain]:
         os.close(f)
     return out
 
@@ -167,20 +174,36 @@ def dup_beside_a_thread():
     worker = threading.Thread(target=lambda: [os.close(os.open("/", os.O_RDONLY)) for _ in iter(lambda: stop.is_set(), True)])
     worker.start()
     try:
-        out = []
-        for _ in range(50):
+        wrong = []
+        for _ in range(100):
             fd = os.open(M + "/sub", os.O_RDONLY | os.O_DIRECTORY)
             copy = os.dup(fd)
             os.close(fd)
-            out.append(parent_through(copy) == sorted(os.listdir(M)))
+            if where(copy) != M + "/sub":
+                wrong.append(where(copy))
             os.close(copy)
-        return all(out)
+        return wrong
     finally:
         stop.set()
         worker.join()
 
 
 show("dup beside a thread", dup_beside_a_thread)
+
+
+def a_failed_open_leaves_no_record():
+    # The open through the mount fails after its fd was foreseen; the same fd then holds the
+    # source directory, opened by its own path: the kernel shows that path, not the mount's.
+    dfd = os.open(M, os.O_RDONLY | os.O_DIRECTORY)
+    failed = outcome(lambda: os.open("sub", os.O_WRONLY, dir_fd=dfd))
+    direct = os.open(D + "/src/sub", os.O_RDONLY | os.O_DIRECTORY)
+    out = [failed, where(direct)]
+    os.close(direct)
+    os.close(dfd)
+    return out
+
+
+show("a failed open leaves no record", a_failed_open_leaves_no_record)
 
 
 def cwd_moves():

@@ -1,20 +1,24 @@
 package jvuos.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.util.ArrayList;
-import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jvuos.errno.Errno;
 import jvuos.ptrace.DirectCalls;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The fd-table probes against the kernel, on this JVM's own fds: the kernel's dup is the oracle. */
+/**
+ * The fd-table probes against the kernel, on this JVM's own fds: the kernel's dup is the
+ * oracle. (Other threads of the JVM may open fds between a probe and the dup it foretells:
+ * a case is tried a few times before it counts as failed.)
+ */
 class HostFilesTest {
+    private static final int ATTEMPTS = 5;
     private static final int SYS_OPENAT = 257;
     private static final int SYS_FCNTL = 72;
     private static final int F_DUPFD = 0;
-    private static final int SYS_DUP2 = 33;
     private static final int O_RDONLY_CLOEXEC = 02000000;
 
     private final HostFiles host = new HostFiles();
@@ -31,9 +35,16 @@ class HostFilesTest {
         return fd;
     }
 
+    @BeforeEach
+    void kcmpWorks() {
+        int fd = openRoot();
+        int open = host.isOpen(self, fd);
+        DirectCalls.close(fd);
+        assumeTrue(open == 1, "kcmp(2) is unavailable here (errno " + -open + "): umvu then waits for exit stops");
+    }
+
     @Test
     void lowestFreeFdIsTheOneTheKernelsDupGives() {
-        List<int[]> cases = new ArrayList<>();
         int[] fds = new int[6];
         for (int i = 0; i < fds.length; i++) {
             fds[i] = openRoot();
@@ -43,18 +54,19 @@ class HostFilesTest {
         DirectCalls.close(fds[4]);
         try {
             for (int from : new int[] {0, fds[0], fds[1] + 1, fds[5], fds[5] + 1}) {
-                int predicted = host.lowestFreeFd(self, from, 64);
-                int made = (int) DirectCalls.syscall(SYS_FCNTL, fds[0], F_DUPFD, from, 0);
-                cases.add(new int[] {from, predicted, made});
-                DirectCalls.close(made);
+                int[] last = null;
+                for (int attempt = 0; attempt < ATTEMPTS && (last == null || last[0] != last[1]); attempt++) {
+                    int predicted = host.lowestFreeFd(self, from, 64);
+                    int made = (int) DirectCalls.syscall(SYS_FCNTL, fds[0], F_DUPFD, from, 0);
+                    DirectCalls.close(made);
+                    last = new int[] {predicted, made};
+                }
+                assertEquals(last[1], last[0], "F_DUPFD from " + from);
             }
         } finally {
             for (int fd : new int[] {fds[0], fds[2], fds[3], fds[5]}) {
                 DirectCalls.close(fd);
             }
-        }
-        for (int[] c : cases) {
-            assertEquals(c[2], c[1], "F_DUPFD from " + c[0]);
         }
     }
 
@@ -63,21 +75,23 @@ class HostFilesTest {
         int fd = openRoot();
         assertEquals(1, host.isOpen(self, fd));
         DirectCalls.close(fd);
-        assertEquals(0, host.isOpen(self, fd));
+        int[] seen = new int[ATTEMPTS];
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            seen[attempt] = host.isOpen(self, fd); // 1 only if another thread took the number meanwhile
+        }
+        assertTrue(java.util.Arrays.stream(seen).anyMatch(s -> s == 0), "closed fd seen open: " + java.util.Arrays.toString(seen));
         assertEquals(-Errno.ESRCH, host.isOpen(Integer.MAX_VALUE, 0), "no such process");
     }
 
     @Test
     void aSearchThatPassesTooManyOpenFdsGivesUp() {
         int fd = openRoot();
-        // Two open fds in a row, where this JVM has none of its own.
-        int first = (int) DirectCalls.syscall(SYS_DUP2, fd, 900, 0, 0);
-        int second = (int) DirectCalls.syscall(SYS_DUP2, fd, 901, 0, 0);
+        // Two open fds in a row, high above the JVM's own.
+        int first = (int) DirectCalls.syscall(SYS_FCNTL, fd, F_DUPFD, 900, 0);
+        int second = (int) DirectCalls.syscall(SYS_FCNTL, fd, F_DUPFD, first + 1, 0);
         try {
-            assertEquals(900, first);
-            assertEquals(901, second);
-            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, 900, 2));
-            assertEquals(902, host.lowestFreeFd(self, 900, 3));
+            assertEquals(first + 1, second, "two fds in a row");
+            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, first, 2));
             assertEquals(-Errno.EINVAL, host.lowestFreeFd(self, -1, 2));
         } finally {
             for (int f : new int[] {fd, first, second}) {

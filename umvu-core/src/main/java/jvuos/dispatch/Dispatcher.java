@@ -49,6 +49,7 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_MOUNT = 165;
     private static final int SYS_UMOUNT2 = 166;
     private static final int SYS_UNSHARE = 272;
+    private static final int SYS_IO_URING_SETUP = 425;
     private static final long CLONE_NEWNS = 0x20000;
     private static final long CLONE_NEWUSER = 0x10000000;
 
@@ -118,6 +119,10 @@ public final class Dispatcher implements SyscallHandler {
             exit.unshared = flags;
             return exits.await(stop.tid(), exit);
         });
+        services.put(SYS_IO_URING_SETUP, (stop, task) -> {
+            task.fds.ringed = true; // from now on no fd can be foreseen in this table (FdCalls.recordBeforehand)
+            return Resume.RUN;
+        });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
         // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
         for (int dup : new int[] {SYS_DUP, FdCalls.SYS_DUP2, FdCalls.SYS_DUP3}) {
@@ -135,12 +140,13 @@ public final class Dispatcher implements SyscallHandler {
         services.put(ServedMappings.SYS_MSYNC, mmaps::msync);
     }
 
-    /** The calls every guest process stops at from the start: mount, umount2 and the VU calls. */
+    /** The calls every guest process stops at from the start: mount, umount2, the VU calls, and the rare unshare and io_uring_setup. */
     public static BitSet initialSyscalls() {
         BitSet set = new BitSet();
         set.set(SYS_MOUNT);
         set.set(SYS_UMOUNT2);
         set.set(SYS_UNSHARE); // rare, and the records it splits must be split from the start
+        set.set(SYS_IO_URING_SETUP); // rare, and a ring made before the first mount makes fds after it
         set.set(VuCalls.INSMOD, VuCalls.MSOCKET + 1);
         return set;
     }

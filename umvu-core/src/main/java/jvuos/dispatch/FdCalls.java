@@ -135,7 +135,8 @@ final class FdCalls {
         long first = stop.arg(0) & 0xffffffffL;
         long last = stop.arg(1) & 0xffffffffL;
         long flags = stop.arg(2);
-        if ((flags & CLOSE_RANGE_CLOEXEC) == 0 && first <= last) {
+        boolean valid = first <= last && (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) == 0;
+        if (valid && (flags & CLOSE_RANGE_CLOEXEC) == 0) {
             if ((flags & CLOSE_RANGE_UNSHARE) != 0) {
                 task.fds = task.fds.copy();
             }

@@ -90,11 +90,14 @@ final class Task {
          * shows its file there.
          */
         int unconfirmed = -1;
+        /** An io_uring was set up: its kernel workers may make fds in this table at any moment. */
+        boolean ringed;
 
         Fds copy() {
             Fds c = new Fds();
             c.open.putAll(open);
             c.unconfirmed = unconfirmed;
+            c.ringed = ringed;
             return c;
         }
     }

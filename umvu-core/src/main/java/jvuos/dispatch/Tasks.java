@@ -52,8 +52,14 @@ final class Tasks {
         }
     }
 
-    /** True when another thread shares the task's fd table (CLONE_FILES): it may take fds at any moment. */
+    /**
+     * True when another thread shares the task's fd table (CLONE_FILES), or an io_uring's
+     * workers do: they may take fds at any moment.
+     */
     boolean sharesFds(Task task) {
+        if (task.fds.ringed) {
+            return true;
+        }
         for (Task t : byTid.values()) {
             if (t != task && t.fds == task.fds) {
                 return true;

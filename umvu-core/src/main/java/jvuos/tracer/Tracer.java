@@ -282,10 +282,16 @@ public final class Tracer implements FilterControl {
         return nr == SYS_CLONE ? registers.get(Registers.RDI) : 0;
     }
 
-    /** The flags field, first in struct clone_args. */
+    /**
+     * The flags field, first in struct clone_args. Should another thread have unmapped it
+     * since, the child is taken to share the cwd and the fd table: records then stay shared,
+     * which costs exit stops, never a wrong record.
+     */
     private long readClone3Flags(int tid, long address) {
         byte[] flags = new byte[8];
-        memory.read(tid, address, flags, 8);
+        if (memory.read(tid, address, flags, 8) != 8) {
+            return CloneFlags.FILES | CloneFlags.FS;
+        }
         return java.nio.ByteBuffer.wrap(flags).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 

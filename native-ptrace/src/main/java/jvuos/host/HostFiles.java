@@ -102,10 +102,10 @@ public final class HostFiles {
         if (n > LINK_MAX - 1) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
-            pathBuffer.putByte(i, (byte) path.charAt(i));
-        }
-        pathBuffer.putByte(n, (byte) 0);
+        // One copy into native memory: a native write per byte costs more than the call it
+        // prepares, above all before the JIT has compiled this.
+        byte[] bytes = bytes(path);
+        pathBuffer.put(0, bytes, 0, bytes.length);
         return true;
     }
 

@@ -29,6 +29,9 @@ public final class FdHandover {
     public static final long MAGIC = 0x6a76756f73666473L;
     private static final Logger log = LoggerFactory.getLogger("jvuos.tracer");
     private static final int SYS_IOCTL = 16;
+    private static final int SYS_POLL = 7;
+    private static final short POLLIN = 1;
+    private static final short POLLHUP = 0x10;
     private static final long NOTIF_RECV = 0xc0502100L;
     private static final long NOTIF_SEND = 0xc0182101L;
     private static final long NOTIF_ADDFD = 0x40182103L;
@@ -84,6 +87,14 @@ public final class FdHandover {
         DirectCalls.syscall(SYS_IOCTL, listener, NOTIF_SEND, answer.address(), 0);
     }
 
+    /** True when no process uses the filter any more (poll says POLLHUP); {@code scratch} holds the struct pollfd. */
+    private boolean orphaned(Pointer scratch) {
+        scratch.putInt(0, listener);
+        scratch.putShort(4, POLLIN);
+        scratch.putShort(6, (short) 0);
+        return DirectCalls.syscall(SYS_POLL, scratch.address(), 1, 0, 0) == 1 && (scratch.getShort(6) & POLLHUP) != 0;
+    }
+
     private void serve() {
         Pointer notif = Memory.allocateDirect(Native.runtime(), NOTIF_SIZE, true);
         Pointer answer = Memory.allocateDirect(Native.runtime(), 24, true);
@@ -93,6 +104,12 @@ public final class FdHandover {
             }
             if (DirectCalls.syscall(SYS_IOCTL, listener, NOTIF_RECV, notif.address(), 0) < 0) {
                 int errno = DirectCalls.errno();
+                if (errno == Errno.ENOENT && orphaned(notif)) {
+                    // The last guest process is gone: the kernel now answers every receive
+                    // with ENOENT at once, and this loop would spin until the JVM exits.
+                    log.debug("fd hand-over ends: no guest process left");
+                    return;
+                }
                 if (errno == Errno.EINTR || errno == Errno.ENOENT) {
                     continue; // a signal, or the caller died before it was heard
                 }

@@ -25,6 +25,29 @@ public final class PathNames {
                 || (path.startsWith(ancestor) && path.charAt(ancestor.length()) == '/');
     }
 
+    /** True for a canonical absolute path: "/", or "/" and names joined by single slashes, none of them "." or "..". */
+    public static boolean isCanonical(String path) {
+        int n = path.length();
+        if (n == 0 || path.charAt(0) != '/') {
+            return false;
+        }
+        if (n == 1) {
+            return true;
+        }
+        int nameStart = 1;
+        for (int i = 1; i <= n; i++) {
+            if (i == n || path.charAt(i) == '/') {
+                int length = i - nameStart;
+                if (length == 0 || (length <= 2 && path.charAt(nameStart) == '.'
+                        && (length == 1 || path.charAt(nameStart + 1) == '.'))) {
+                    return false; // "//", a trailing '/', "." or ".."
+                }
+                nameStart = i + 1;
+            }
+        }
+        return true;
+    }
+
     /** {@code path} relative to {@code ancestor} ("" for the ancestor itself); requires {@link #isWithin}. */
     public static String relative(String path, String ancestor) {
         if (path.equals(ancestor)) {

@@ -66,6 +66,9 @@ public final class PathResolver {
     /** The one-host-call resolution, or null when a symlink is in the way. */
     private Resolution lexical(Request request) throws VuException {
         String path = request.path();
+        if (PathNames.isCanonical(path)) {
+            return canonical(request);
+        }
         boolean absolute = path.startsWith("/");
         String cur = absolute ? "/" : request.start();
         Mount startMount = absolute ? null : mounts.owner(cur, request.epoch());
@@ -128,6 +131,29 @@ public final class PathResolver {
         Mount m = mounts.owner(cur, request.epoch());
         boolean plain = !absolute && !dotDot && m == startMount;
         return finish(request, cur, m, touches, plain, false);
+    }
+
+    /**
+     * {@link #lexical} for a path already in canonical form (absolute, no "." or "..", no
+     * empty name, no trailing slash: most paths a program gives), without taking it apart:
+     * the one check of the run of names is the one of the whole path.
+     */
+    private Resolution canonical(Request request) throws VuException {
+        String path = request.path();
+        Mount m = mounts.owner(path, request.epoch());
+        if (m != null && m.served()) {
+            return null; // a module's files: walked with its lstat and readlink
+        }
+        boolean mountRoot = m != null && m.point().equals(path); // a directory of the view, whatever the host has there
+        boolean oneName = path.length() > 1 && path.indexOf('/', 1) < 0;
+        // (One name in "/", not followed: no symlink can be in the way, nothing to ask the host.)
+        if (!mountRoot && path.length() > 1 && !(oneName && !request.followFinal())) {
+            int r = host.checkNoSymlinks(hostOf(path, m), request.followFinal(), false);
+            if (r == -Errno.ELOOP) {
+                return null;
+            }
+        }
+        return finish(request, path, m, m != null, false, false);
     }
 
     /** The component-by-component resolution, for paths with symlinks. */

@@ -26,6 +26,17 @@ class PathNamesTest {
     }
 
     @Test
+    void canonicalPathsAreAbsoluteWithNamesOnly() {
+        for (String p : List.of("/", "/a", "/a/b", "/.a", "/a/..b", "/a/b..", "/...", "/a/.b/c")) {
+            assertTrue(PathNames.isCanonical(p), p);
+        }
+        for (String p : List.of("", "a", "a/b", "//", "/a/", "/a//b", "/.", "/..", "/a/.", "/a/..", "/./a", "/../a",
+                "/a/./b", "/a/../b")) {
+            assertFalse(PathNames.isCanonical(p), p);
+        }
+    }
+
+    @Test
     void componentsDropOnlyEmptyOnes() {
         assertEquals(List.of("a", ".", "..", "b"), List.copyOf(PathNames.components("//a/./../b/")));
         assertEquals(List.of(), List.copyOf(PathNames.components("/")));

@@ -67,13 +67,25 @@ public final class HostFiles {
     private final LibC libc = Native.libc();
     private final Pointer stat = Memory.allocateDirect(Native.runtime(), STAT_SIZE);
     private final Pointer link = Memory.allocateDirect(Native.runtime(), LINK_MAX);
-    private final Pointer how = Memory.allocateDirect(Native.runtime(), OPEN_HOW_SIZE);
+    /** The struct open_how of {@link #checkNoSymlinks} for each of its cases (bit 0: follow the final name, bit 1: a directory), made once. */
+    private final Pointer[] symlinkChecks = symlinkChecks();
     private static final Pointer EMPTY_PATH = Memory.allocateDirect(Native.runtime(), 1, true);
     /** The path argument of the last call: PATH_MAX bytes and the NUL. */
     private final Pointer pathBuffer = Memory.allocateDirect(Native.runtime(), LINK_MAX + 1);
     private int lastErrno;
     /** The buffer of pread and pwrite, made at their first use. */
     private Pointer chunk;
+
+    private static Pointer[] symlinkChecks() {
+        Pointer[] hows = new Pointer[4];
+        for (int i = 0; i < hows.length; i++) {
+            long flags = O_PATH | O_CLOEXEC | ((i & 1) != 0 ? 0 : O_NOFOLLOW) | ((i & 2) != 0 ? O_DIRECTORY : 0);
+            hows[i] = Memory.allocateDirect(Native.runtime(), OPEN_HOW_SIZE, true);
+            hows[i].putLong(0, flags); // mode stays 0
+            hows[i].putLong(16, RESOLVE_NO_SYMLINKS);
+        }
+        return hows;
+    }
 
     /** The path as the NUL-terminated bytes the kernel takes. */
     public static byte[] bytes(String path) {
@@ -136,13 +148,10 @@ public final class HostFiles {
      * @return 0, -ELOOP when a symlink is in the way, or the errno the path's resolution gives
      */
     public int checkNoSymlinks(String path, boolean followFinal, boolean directory) {
-        long flags = O_PATH | O_CLOEXEC | (followFinal ? 0 : O_NOFOLLOW) | (directory ? O_DIRECTORY : 0);
-        how.putLong(0, flags);
-        how.putLong(8, 0);
-        how.putLong(16, RESOLVE_NO_SYMLINKS);
         if (!putPath(path)) {
             return -Errno.ENAMETOOLONG;
         }
+        Pointer how = symlinkChecks[(followFinal ? 1 : 0) | (directory ? 2 : 0)];
         long fd = DirectCalls.syscall(SYS_OPENAT2, AT_FDCWD, pathBuffer.address(), how.address(), OPEN_HOW_SIZE);
         if (fd < 0) {
             return -DirectCalls.errno();

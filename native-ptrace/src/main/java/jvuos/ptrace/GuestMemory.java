@@ -18,8 +18,9 @@ public final class GuestMemory {
     private static final int BULK = 1 << 20;
 
     private final Pointer local = Memory.allocateDirect(Native.runtime(), PATH_MAX);
-    private final Pointer localIov = Memory.allocateDirect(Native.runtime(), 16);
-    private final Pointer remoteIov = Memory.allocateDirect(Native.runtime(), 16);
+    /** Two struct iovec: the local one at 0, the remote one at 16. */
+    private final Pointer iovecs = Memory.allocateDirect(Native.runtime(), 32);
+    private final long[] iovecWords = new long[4];
     private int lastErrno;
     /** The bytes of the last C string read, as Java sees them. */
     private final byte[] text = new byte[PATH_MAX];
@@ -130,13 +131,16 @@ public final class GuestMemory {
     }
 
     private long transfer(int pid, Pointer buffer, long address, int localOffset, int length, boolean write) {
-        localIov.putLong(0, buffer.address() + localOffset);
-        localIov.putLong(8, length);
-        remoteIov.putLong(0, address);
-        remoteIov.putLong(8, length);
+        // (One copy into native memory: each jnr-ffi write is several calls deep.)
+        iovecWords[0] = buffer.address() + localOffset;
+        iovecWords[1] = length;
+        iovecWords[2] = address;
+        iovecWords[3] = length;
+        iovecs.put(0, iovecWords, 0, 4);
+        long local = iovecs.address();
         long n = write
-                ? DirectCalls.processVmWritev(pid, localIov.address(), 1, remoteIov.address(), 1)
-                : DirectCalls.processVmReadv(pid, localIov.address(), 1, remoteIov.address(), 1);
+                ? DirectCalls.processVmWritev(pid, local, 1, local + 16, 1)
+                : DirectCalls.processVmReadv(pid, local, 1, local + 16, 1);
         return n >= 0 ? n : -DirectCalls.errno();
     }
 }

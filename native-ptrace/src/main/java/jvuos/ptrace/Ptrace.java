@@ -77,6 +77,7 @@ public final class Ptrace {
     public void syscallInfo(int pid, SyscallInfo info) throws PtraceException {
         check(DirectCalls.ptrace(PTRACE_GET_SYSCALL_INFO, pid, SyscallInfo.SIZE, info.buffer().address()),
                 "PTRACE_GET_SYSCALL_INFO", pid);
+        info.loaded();
     }
 
     public void getRegs(int pid, Registers regs) throws PtraceException {

@@ -16,36 +16,47 @@ public final class SyscallInfo {
     public static final int ARCH_X86_64 = 0xc000003e;
 
     private final Pointer buffer = Memory.allocateDirect(Native.runtime(), SIZE);
+    /**
+     * The struct as Java longs, copied out of native memory in one call once the kernel has
+     * filled it ({@link #loaded}): its fields are read several times a stop, and each read of
+     * native memory through jnr-ffi is five calls deep, which costs before the JIT has compiled it.
+     */
+    private final long[] words = new long[SIZE / 8];
 
     Pointer buffer() {
         return buffer;
     }
 
+    /** The kernel has filled the buffer. */
+    void loaded() {
+        buffer.get(0, words, 0, words.length);
+    }
+
     public int op() {
-        return buffer.getByte(0);
+        return (int) (words[0] & 0xff);
     }
 
     public int arch() {
-        return buffer.getInt(4);
+        return (int) (words[0] >>> 32);
     }
 
     /** The guest's stack pointer when it made the call. */
     public long stackPointer() {
-        return buffer.getLong(16);
+        return words[2];
     }
 
     /** The syscall number at an entry or seccomp stop. */
     public int nr() {
-        return (int) buffer.getLong(24);
+        return (int) words[3];
     }
 
     /** Argument {@code i} (0..5) at an entry or seccomp stop. */
     public long arg(int i) {
-        return buffer.getLong(32 + 8L * i);
+        return words[4 + i];
     }
 
     /** The return value at an exit stop: a negative errno for a failed call. */
     public long returnValue() {
-        return buffer.getLong(24);
+        return words[3];
     }
 }

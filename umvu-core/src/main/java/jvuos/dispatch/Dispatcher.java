@@ -2,9 +2,7 @@ package jvuos.dispatch;
 
 import java.nio.file.Path;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -77,7 +75,8 @@ public final class Dispatcher implements SyscallHandler {
     private final MmapCalls mmaps;
     private final FdCalls fdCalls;
     private final PathCallRouting pathRouting;
-    private final Map<Integer, Service> services = new HashMap<>();
+    /** The service of each syscall number that has one, by number: looked up at every stop. */
+    private final Service[] services = new Service[VuCalls.MSOCKET + 1];
     private final PendingExits exits = new PendingExits();
     private final int ownPid = ProcessHandle.current() == null ? 0 : (int) ProcessHandle.current().pid();
     private FilterControl filters;
@@ -100,14 +99,14 @@ public final class Dispatcher implements SyscallHandler {
         this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, tasks, host);
         this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
                 devices, ownPid);
-        services.put(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
-        services.put(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
-        services.put(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
-        services.put(VuCalls.RMMOD, (stop, task) -> skip(stop, mountCalls.rmmod(stop)));
-        services.put(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
-        services.put(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
-        services.put(SYS_GETCWD, fdCalls::getcwd);
-        services.put(SYS_UNSHARE, (stop, task) -> {
+        serve(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
+        serve(SYS_UMOUNT2, (stop, task) -> skip(stop, mountCalls.umount(stop, task)));
+        serve(VuCalls.INSMOD, (stop, task) -> skip(stop, mountCalls.insmod(stop)));
+        serve(VuCalls.RMMOD, (stop, task) -> skip(stop, mountCalls.rmmod(stop)));
+        serve(VuCalls.LSMOD, (stop, task) -> skip(stop, mountCalls.lsmod(stop)));
+        serve(VuCalls.LSMOUNT, (stop, task) -> skip(stop, mountCalls.lsmount(stop)));
+        serve(SYS_GETCWD, fdCalls::getcwd);
+        serve(SYS_UNSHARE, (stop, task) -> {
             long flags = stop.arg(0);
             if ((flags & (CLONE_NEWNS | CLONE_NEWUSER)) != 0) {
                 flags |= jvuos.tracer.CloneFlags.FS; // the kernel unshares the cwd with them
@@ -119,25 +118,29 @@ public final class Dispatcher implements SyscallHandler {
             exit.unshared = flags;
             return exits.await(stop.tid(), exit);
         });
-        services.put(SYS_IO_URING_SETUP, (stop, task) -> {
+        serve(SYS_IO_URING_SETUP, (stop, task) -> {
             task.fds.ringed = true; // from now on no fd can be foreseen in this table (FdCalls.recordBeforehand)
             return Resume.RUN;
         });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
         // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
         for (int dup : new int[] {SYS_DUP, FdCalls.SYS_DUP2, FdCalls.SYS_DUP3}) {
-            services.put(dup, fdCalls::dup);
+            serve(dup, fdCalls::dup);
         }
-        servedFds.syscalls().stream().forEach(nr -> services.put(nr, fdCalls::fdCall));
-        services.put(SYS_FCNTL, (stop, task) -> stop.arg(1) == F_DUPFD || stop.arg(1) == F_DUPFD_CLOEXEC
+        servedFds.syscalls().stream().forEach(nr -> serve(nr, fdCalls::fdCall));
+        serve(SYS_FCNTL, (stop, task) -> stop.arg(1) == F_DUPFD || stop.arg(1) == F_DUPFD_CLOEXEC
                 ? fdCalls.dup(stop, task) : fdCalls.fdCall(stop, task));
-        services.put(SYS_FCHDIR, fdCalls::fchdir);
-        services.put(ServedFdCalls.SYS_CLOSE_RANGE, fdCalls::closeRange);
-        services.put(ServedMappings.SYS_MMAP, mmaps::mmap);
-        services.put(VuCalls.MSOCKET, (stop, task) -> exits.await(stop.tid(), sockets.msocket(stop, task)));
-        services.put(SocketCalls.SYS_SOCKET, (stop, task) -> exits.await(stop.tid(), sockets.socket(stop, task)));
-        services.put(ServedMappings.SYS_MUNMAP, mmaps::munmap);
-        services.put(ServedMappings.SYS_MSYNC, mmaps::msync);
+        serve(SYS_FCHDIR, fdCalls::fchdir);
+        serve(ServedFdCalls.SYS_CLOSE_RANGE, fdCalls::closeRange);
+        serve(ServedMappings.SYS_MMAP, mmaps::mmap);
+        serve(VuCalls.MSOCKET, (stop, task) -> exits.await(stop.tid(), sockets.msocket(stop, task)));
+        serve(SocketCalls.SYS_SOCKET, (stop, task) -> exits.await(stop.tid(), sockets.socket(stop, task)));
+        serve(ServedMappings.SYS_MUNMAP, mmaps::munmap);
+        serve(ServedMappings.SYS_MSYNC, mmaps::msync);
+    }
+
+    private void serve(int nr, Service service) {
+        services[nr] = service;
     }
 
     /** The calls every guest process stops at from the start: mount, umount2, the VU calls, and the rare unshare and io_uring_setup. */
@@ -202,7 +205,8 @@ public final class Dispatcher implements SyscallHandler {
         if (steps != null && steps.mmap != null && steps.mmap.isNextStep(stop)) {
             return Resume.RUN_AND_REPORT_EXIT; // the next step of an mmap of a served file
         }
-        Service service = services.get(stop.nr());
+        int nr = stop.nr();
+        Service service = nr >= 0 && nr < services.length ? services[nr] : null;
         if (service != null) {
             return service.serve(stop, tasks.get(stop.tid()));
         }
@@ -372,13 +376,11 @@ public final class Dispatcher implements SyscallHandler {
 
     /** Tells the loaded modules that implement {@link ProcessEvents} of a process event; a failure costs only its module. */
     private void tellModules(java.util.function.Consumer<ProcessEvents> event) {
-        for (jvuos.module.VuModule m : modules.loaded()) {
-            if (m instanceof ProcessEvents listener) {
-                try {
-                    event.accept(listener);
-                } catch (RuntimeException | LinkageError e) {
-                    log.warn("module {} failed: {}", jvuos.vfs.ModuleCalls.nameOf(m), e.toString());
-                }
+        for (jvuos.module.VuModule m : modules.processListeners()) {
+            try {
+                event.accept((ProcessEvents) m);
+            } catch (RuntimeException | LinkageError e) {
+                log.warn("module {} failed: {}", jvuos.vfs.ModuleCalls.nameOf(m), e.toString());
             }
         }
     }

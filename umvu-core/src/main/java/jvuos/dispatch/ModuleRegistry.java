@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jvuos.module.ProcessEvents;
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
 import jvuos.errno.Errno;
@@ -31,6 +32,8 @@ final class ModuleRegistry {
     private final Path userModules;
     private Map<String, VuModule> available;
     private final Map<String, Loaded> loaded = new LinkedHashMap<>();
+    /** The loaded modules that hear of process events, kept apart: they are told at every fork, exec and exit. */
+    private List<VuModule> listeners = List.of();
 
     private record Loaded(VuModule module, boolean permanent) {
     }
@@ -47,6 +50,7 @@ final class ModuleRegistry {
         }
         Loaded was = loaded.get(name);
         loaded.put(name, new Loaded(module, permanent || (was != null && was.permanent())));
+        listenersChanged();
         return module;
     }
 
@@ -63,6 +67,22 @@ final class ModuleRegistry {
             throw new VuException(Errno.EBUSY, "module " + name + " is in use");
         }
         loaded.remove(name);
+        listenersChanged();
+    }
+
+    private void listenersChanged() {
+        List<VuModule> now = new ArrayList<>();
+        for (Loaded l : loaded.values()) {
+            if (l.module() instanceof ProcessEvents) {
+                now.add(l.module());
+            }
+        }
+        listeners = List.copyOf(now);
+    }
+
+    /** The loaded modules that implement {@link ProcessEvents}. */
+    List<VuModule> processListeners() {
+        return listeners;
     }
 
     /** The module serving a file system type: the one whose name is the longest prefix of it, loaded on first use. */

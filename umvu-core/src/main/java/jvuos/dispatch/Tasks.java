@@ -14,7 +14,12 @@ final class Tasks {
 
     /** The thread's state; a thread not seen before (the first guest process) starts afresh. */
     Task get(int tid) {
-        return byTid.computeIfAbsent(tid, t -> new Task(t, new Task.Fs(), new Task.Fds(), new Task.Proc()));
+        Task task = byTid.get(tid);
+        if (task == null) {
+            task = new Task(tid, new Task.Fs(), new Task.Fds(), new Task.Proc());
+            byTid.put(tid, task);
+        }
+        return task;
     }
 
     /** The thread's state if it is a guest thread, else null. */

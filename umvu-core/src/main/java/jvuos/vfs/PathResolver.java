@@ -153,7 +153,8 @@ public final class PathResolver {
                 return null;
             }
         }
-        return finish(request, path, m, m != null, false, false);
+        // (What finish() adds to a host path, for a final "." or a trailing slash, a canonical path has not.)
+        return new Resolution(0, path, m, hostOf(path, m), m != null, false, false);
     }
 
     /** The component-by-component resolution, for paths with symlinks. */

@@ -243,6 +243,10 @@ public final class PathResolver {
                 if (target.startsWith("/")) {
                     cur = "/";
                 }
+                Resolution rest = restInOneCheck(request, cur, parts, mustBeDirectory, touches);
+                if (rest != null) {
+                    return rest;
+                }
                 continue;
             }
             if ((!last || mustBeDirectory) && (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
@@ -251,6 +255,26 @@ public final class PathResolver {
             cur = next;
         }
         return finish(request, cur, mounts.owner(cur, request.epoch()), touches, false, links > 0);
+    }
+
+    /**
+     * After a symlink: the rest of the walk in one check, when what is left is a canonical path
+     * ("/bin/true" becomes "/usr/bin/true" after the /bin link, whose names then need no lstat
+     * each), as {@link #canonical} checks a guest's own canonical path; null to walk on.
+     */
+    private Resolution restInOneCheck(Request request, String cur, Deque<String> parts, boolean mustBeDirectory,
+            boolean touched) throws VuException {
+        if (mustBeDirectory || parts.isEmpty()) {
+            return null; // a trailing slash asks more of the last name than the check tells
+        }
+        String candidate = (cur.equals("/") ? "/" : cur + "/") + String.join("/", parts);
+        if (!PathNames.isCanonical(candidate)) {
+            return null;
+        }
+        Resolution r = canonical(new Request(candidate, "/", request.followFinal(), request.nameOnly(),
+                request.allowMissing(), request.epoch(), request.tgid(), request.tid()));
+        return r == null ? null
+                : new Resolution(0, r.path(), r.mount(), r.hostPath(), touched || r.touchesMount(), false, true);
     }
 
     /** The file type and mode of a path, or a negative errno: from the host or the module that serves it. */

@@ -206,6 +206,19 @@ def a_failed_open_leaves_no_record():
 show("a failed open leaves no record", a_failed_open_leaves_no_record)
 
 
+def trailing_slash_after_a_symlink():
+    # abs-in links to the mount's sub: the slash after b must still make each call fail.
+    out = [outcome(lambda: os.unlink(M + "/abs-in/b/")),
+           outcome(lambda: os.rmdir(M + "/abs-in/b/")),
+           outcome(lambda: os.rename(M + "/a.txt", M + "/abs-in/renamed/")),
+           outcome(lambda: os.symlink("x", M + "/abs-in/made/"))]
+    out.append((os.path.exists(D + "/src/sub/b"), os.path.exists(D + "/src/a.txt")))
+    return out
+
+
+show("trailing slash after a symlink", trailing_slash_after_a_symlink)
+
+
 def cwd_moves():
     out = []
     os.chdir(M + "/sub")

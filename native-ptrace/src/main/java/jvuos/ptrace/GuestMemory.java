@@ -137,10 +137,10 @@ public final class GuestMemory {
         iovecWords[2] = address;
         iovecWords[3] = length;
         iovecs.put(0, iovecWords, 0, 4);
-        long local = iovecs.address();
+        long iov = iovecs.address();
         long n = write
-                ? DirectCalls.processVmWritev(pid, local, 1, local + 16, 1)
-                : DirectCalls.processVmReadv(pid, local, 1, local + 16, 1);
+                ? DirectCalls.processVmWritev(pid, iov, 1, iov + 16, 1)
+                : DirectCalls.processVmReadv(pid, iov, 1, iov + 16, 1);
         return n >= 0 ? n : -DirectCalls.errno();
     }
 }

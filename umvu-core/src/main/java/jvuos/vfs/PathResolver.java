@@ -264,8 +264,10 @@ public final class PathResolver {
      */
     private Resolution restInOneCheck(Request request, String cur, Deque<String> parts, boolean mustBeDirectory,
             boolean touched) throws VuException {
-        if (mustBeDirectory || parts.isEmpty()) {
-            return null; // a trailing slash asks more of the last name than the check tells
+        if (mustBeDirectory || parts.isEmpty() || PathNames.endsAsDirectory(request.path())) {
+            // A trailing slash asks more of the last name than the check tells, and the host
+            // path must keep it (finish() does so): unlink("link/file/") is ENOTDIR.
+            return null;
         }
         String candidate = (cur.equals("/") ? "/" : cur + "/") + String.join("/", parts);
         if (!PathNames.isCanonical(candidate)) {

@@ -25,7 +25,6 @@ final class FdCalls {
     private static final long RETRY_NANOS = 10_000_000;
     private static final long CLOSE_RANGE_UNSHARE = 2;
     private static final long CLOSE_RANGE_CLOEXEC = 4;
-
     private static final int SYS_DUP = 32;
     /** How many open fds in a row the search for the one a dup gets may pass before the dup's exit is waited for instead. */
     private static final int MAX_FD_PROBES = 64;
@@ -202,7 +201,6 @@ final class FdCalls {
         exit.dupOf = old;
         return exits.await(stop.tid(), exit);
     }
-
 
     /**
      * Records {@code record} for the fd that the thread's call, about to run, makes (the

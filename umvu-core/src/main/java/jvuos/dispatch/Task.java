@@ -86,8 +86,8 @@ final class Task {
         final Map<Integer, OpenFile> open = new HashMap<>();
         /**
          * An fd whose record was made before the call that makes it had run (-1: none): it is
-         * checked at the thread's next stop, when the call is over, and dropped unless /proc
-         * shows its file there.
+         * checked at the thread's next stop, when the call is over, and dropped unless that fd
+         * is open then (FdCalls.confirm).
          */
         int unconfirmed = -1;
         /** An io_uring was set up: its kernel workers may make fds in this table at any moment. */

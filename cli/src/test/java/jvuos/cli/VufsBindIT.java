@@ -47,14 +47,7 @@ class VufsBindIT {
     void viewMatchesTheKernelsBindMount() {
         String script = Run.resource("bind-view.sh");
         Path d = scratch.resolve("tour");
-        List<String> kernel = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
-        if (!"root".equals(System.getProperty("user.name"))) {
-            kernel.add("--map-root-user"); // an unprivileged user mounts in a user namespace of its own
-        }
-        List<String> probe = new ArrayList<>(kernel);
-        probe.addAll(List.of("mount", "--bind", "/", "/mnt"));
-        Run canMount = Run.of(scratch, "", probe);
-        assumeTrue(canMount.status() == 0, "the kernel's bind mounts, the oracle, are unavailable here: " + canMount);
+        List<String> kernel = kernelMountNamespace();
         kernel.addAll(List.of("env", "MOUNT=mount --bind", "UMOUNT=umount", "EDGES=" + edges, "bash", "-c", script));
         Run natively = Run.of(Run.fresh(d), "", kernel);
         assertEquals(0, natively.status(), "the kernel's run failed: " + natively);
@@ -64,6 +57,43 @@ class VufsBindIT {
         assertEquals(natively.stderr(), view.stderr());
         assertEquals(natively.status(), view.status());
         assertTrue(natively.stdout().contains("built in the mount"), natively.stdout());
+    }
+
+    /**
+     * Random path operations (stat, open, mkdir, rename, link, symlink... through the mount,
+     * around it, through symlinks into and out of it, relative to directory fds and to a cwd
+     * inside it) give the same results, and leave the same tree, in the kernel's bind mount and
+     * in the view. The seeds are fixed, plus one new each run (named in the failure).
+     */
+    @Test
+    void randomOperationsMatchTheKernelsBindMount() throws IOException {
+        Path fuzz = scratch.resolve("path-fuzz.py");
+        Files.writeString(fuzz, Run.resource("path-fuzz.py"));
+        List<String> kernel = kernelMountNamespace();
+        for (long seed : new long[] {1, 2, 3, System.nanoTime() % 1_000_000}) {
+            String script = "FUZZ_MAKE_TREE=1 python3 " + fuzz + " \"$PWD\" 0 0 && $MOUNT \"$PWD/t/u/src\" \"$PWD/t/u/mnt\""
+                    + " && python3 " + fuzz + " \"$PWD\" " + seed + " 400 && find . | sort";
+            Path d = scratch.resolve("fuzz");
+            List<String> natively = new ArrayList<>(kernel);
+            natively.addAll(List.of("env", "MOUNT=mount --bind", "sh", "-c", script));
+            Run expected = Run.of(Run.fresh(d), "", natively);
+            assertEquals(0, expected.status(), "seed " + seed + ": the kernel's run failed: " + expected);
+            Run view = Run.umvu(Run.fresh(d), "", List.of(), List.of("env", "MOUNT=vumount -t vufs", "sh", "-c", script));
+            assertEquals(expected, view, "seed " + seed);
+        }
+    }
+
+    /** unshare's arguments for a private mount namespace in which this user may bind-mount; the test is skipped where none can be had. */
+    private static List<String> kernelMountNamespace() {
+        List<String> kernel = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
+        if (!"root".equals(System.getProperty("user.name"))) {
+            kernel.add("--map-root-user"); // an unprivileged user mounts in a user namespace of its own
+        }
+        List<String> probe = new ArrayList<>(kernel);
+        probe.addAll(List.of("mount", "--bind", "/", "/mnt"));
+        Run canMount = Run.of(scratch, "", probe);
+        assumeTrue(canMount.status() == 0, "the kernel's bind mounts, the oracle, are unavailable here: " + canMount);
+        return kernel;
     }
 
     @Test

@@ -42,6 +42,7 @@ final class PathCallRouting {
     private static final int SYS_EXECVE = 59;
     private static final int SYS_EXECVEAT = 322;
     private static final int S_IFREG = 0100000;
+    private static final long AT_REMOVEDIR = 0x200;
 
     private final Supplier<PathCalls> pathCalls;
     private final MountTable mounts;
@@ -81,6 +82,11 @@ final class PathCallRouting {
         String[] guestPaths = new String[args.size()];
         boolean touches = false;
         OpenDescription byFd = null; // the description the first path names by its fd, if it does
+        // A rename or link reports its errors in the kernel's order, found once both names are
+        // resolved: each name's lookup failure or refusal waits here till then.
+        boolean twoNames = args.size() == 2;
+        int[] failures = new int[args.size()];
+        int[] refusals = new int[args.size()];
         for (int i = 0; i < args.size(); i++) {
             PathArg arg = args.get(i);
             long address = stop.arg(arg.index());
@@ -142,29 +148,59 @@ final class PathCallRouting {
             if (r.failed()) {
                 // Outside every mount the kernel's own answer is the one to give (its limits,
                 // a path longer than PATH_MAX once made absolute, are not the resolver's).
-                return r.touchesMount() ? Dispatcher.skip(stop, -r.errno()) : Resume.RUN;
+                if (!twoNames) {
+                    return r.touchesMount() ? Dispatcher.skip(stop, -r.errno()) : Resume.RUN;
+                }
+                failures[i] = r.errno();
+                touches |= r.touchesMount();
+                continue;
             }
             if (r.touchesMount()) {
-                int refused = refusal(call, arg, flags, resolve, r);
+                int refused = refusal(call, arg, flags, resolve, r, path);
                 if (refused == 0) {
                     refused = openat2Scope(resolve, path, start, r);
                 }
+                if (refused == 0 && removesDirectory(stop, call) && PathNames.endsWithDot(path)
+                        && PathNames.withoutTrailingSlashes(path).endsWith("..")) {
+                    refused = Errno.ENOTEMPTY; // rmdir of "dir/..": the host path ends in "/." (which gives EINVAL)
+                }
                 if (refused != 0) {
                     log.debug("{} {}({}) refused: errno {}", tid, call.syscall().name(), r.path(), refused);
-                    return Dispatcher.skip(stop, -refused);
+                    if (!twoNames) {
+                        return Dispatcher.skip(stop, -refused);
+                    }
+                    refusals[i] = refused;
                 }
             }
             resolved[i] = r;
             starts[i] = start;
             fileSystems[i] = r.mount();
+            if (twoNames) {
+                // The kernel compares the mounts of the directories the two names are in: a mount
+                // point is a name in the directory above it, "dir/." and "dir/.." are names in dir.
+                if (PathNames.endsWithDot(path)) {
+                    Resolution dir = paths.resolve(new PathResolver.Request(PathNames.dirName(path), start.path(), true,
+                            false, false, Integer.MAX_VALUE, task.tgid, tid));
+                    fileSystems[i] = dir.failed() ? fileSystems[i] : dir.mount();
+                } else {
+                    fileSystems[i] = mounts.owner(PathNames.parent(r.path()), Integer.MAX_VALUE);
+                }
+            }
             placed[i] = true;
             touches |= r.touchesMount();
         }
         if (call.has(PathCall.Effect.RENAMES)) {
             tasks.forgetHostCwds();
         }
-        if (args.size() == 2 && placed[0] && placed[1] && fileSystems[0] != fileSystems[1]) {
-            return Dispatcher.skip(stop, -Errno.EXDEV); // a rename or link between two file systems
+        if (twoNames && !touches && (failures[0] != 0 || failures[1] != 0)) {
+            return Resume.RUN; // no name touches a mount: the kernel's own answer
+        }
+        if (twoNames) {
+            int errno = twoNamesErrno(call, resolved, failures, refusals,
+                    placed[0] && placed[1] && fileSystems[0] != fileSystems[1], guestPaths[1] == null ? "" : guestPaths[1]);
+            if (errno != 0) {
+                return Dispatcher.skip(stop, -errno);
+            }
         }
         boolean served = false;
         for (int i = 0; i < args.size(); i++) {
@@ -311,6 +347,73 @@ final class PathCallRouting {
         return mode < 0 || (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR;
     }
 
+    /**
+     * The errno of a rename or link, in the order the kernel finds them: for each name in turn
+     * its lookup (a failed resolution; a missing or non-directory parent; for link's old name,
+     * the name itself), then for link an existing new name (EEXIST), then two file systems
+     * (EXDEV), then the view's refusals (a read-only mount, a mount point). 0 when none. A
+     * name not resolved here (one name relative to a directory fd) has that directory as parent.
+     */
+    private int twoNamesErrno(PathCall call, Resolution[] resolved, int[] failures, int[] refusals,
+            boolean twoFileSystems, String newName) {
+        boolean link = !call.has(PathCall.Effect.RENAMES);
+        for (int i = 0; i < resolved.length; i++) {
+            if (failures[i] != 0) {
+                return failures[i];
+            }
+            Resolution r = resolved[i];
+            if (r == null) {
+                continue;
+            }
+            if (link && i == 0) {
+                int mode = modeOf(r, r.path(), r.canonicalHostPath());
+                if (mode < 0) {
+                    return -mode;
+                }
+            }
+            String host = r.canonicalHostPath();
+            int mode = modeOf(r, PathNames.parent(r.path()), host == null ? null : PathNames.parent(host));
+            if (mode < 0) {
+                return -mode;
+            }
+            if ((mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
+                return Errno.ENOTDIR;
+            }
+        }
+        if (twoFileSystems || refusals[0] != 0 || refusals[1] != 0) {
+            if (link && resolved[1] != null) {
+                if (modeOf(resolved[1], resolved[1].path(), resolved[1].canonicalHostPath()) >= 0) {
+                    return Errno.EEXIST;
+                }
+                if (newName.endsWith("/")) {
+                    return Errno.ENOENT; // a new name asked for as a directory, which link cannot make
+                }
+            }
+            if (twoFileSystems) {
+                return Errno.EXDEV;
+            }
+        }
+        return refusals[0] != 0 ? refusals[0] : refusals[1];
+    }
+
+    /** rmdir, or unlinkat with AT_REMOVEDIR. */
+    private static boolean removesDirectory(SyscallStop stop, PathCall call) {
+        String name = call.syscall().name();
+        return name.equals("rmdir") || (name.equals("unlinkat") && (stop.arg(2) & AT_REMOVEDIR) != 0);
+    }
+
+    /** The file type and mode of a name, from the module that serves it or from the host; or -errno. */
+    private int modeOf(Resolution r, String viewPath, String hostPath) {
+        if (r.served()) {
+            try {
+                return r.mount().lstat(viewPath).mode();
+            } catch (jvuos.module.VuException e) {
+                return -e.errno();
+            }
+        }
+        return host.lstatMode(hostPath);
+    }
+
     /** The file system a directory fd is in (null: the host), by its record if that still holds. */
     private jvuos.vfs.Mount fileSystemOf(int tid, Task task, int dirfd) {
         GuestPaths.Start dir = task.fds.open.containsKey(dirfd) ? paths.fd(tid, task, dirfd) : null;
@@ -345,7 +448,7 @@ final class PathCallRouting {
     }
 
     /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
-    private int refusal(PathCall call, PathArg arg, long flags, long resolve, Resolution r) {
+    private int refusal(PathCall call, PathArg arg, long flags, long resolve, Resolution r, String guestPath) {
         if (arg.deniedErrno() != 0) {
             return arg.deniedErrno();
         }
@@ -356,8 +459,9 @@ final class PathCallRouting {
         if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
             return Errno.EROFS;
         }
-        if (call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null) {
-            return Errno.EBUSY;
+        if (call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null
+                && !PathNames.endsWithDot(guestPath)) {
+            return Errno.EBUSY; // (a final "." or ".." the kernel refuses first, on the host path's "/.")
         }
         return 0;
     }

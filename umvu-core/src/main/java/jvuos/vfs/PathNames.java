@@ -77,9 +77,32 @@ public final class PathNames {
         return parts;
     }
 
-    /** True when the last component is "." or "..": the call acts on a directory, never on a name in it. */
+    /**
+     * True when the last component is "." or ".." (trailing slashes aside: "a/./" ends with
+     * "."): the call acts on a directory, never on a name in it.
+     */
     public static boolean endsWithDot(String path) {
-        return path.equals(".") || path.equals("..") || path.endsWith("/.") || path.endsWith("/..");
+        String p = withoutTrailingSlashes(path);
+        return p.equals(".") || p.equals("..") || p.endsWith("/.") || p.endsWith("/..");
+    }
+
+    /** The path without its last component, as a guest wrote it: "a/b/" gives "a", "b" gives ".", "/b" gives "/". */
+    public static String dirName(String path) {
+        String p = withoutTrailingSlashes(path);
+        int slash = p.lastIndexOf('/');
+        if (slash < 0) {
+            return ".";
+        }
+        return slash == 0 ? "/" : withoutTrailingSlashes(p.substring(0, slash));
+    }
+
+    /** The path without the slashes that end it ("/" stays "/"). */
+    public static String withoutTrailingSlashes(String path) {
+        int end = path.length();
+        while (end > 1 && path.charAt(end - 1) == '/') {
+            end--;
+        }
+        return path.substring(0, end);
     }
 
     /**

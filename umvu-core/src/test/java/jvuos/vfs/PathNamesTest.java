@@ -37,6 +37,26 @@ class PathNamesTest {
     }
 
     @Test
+    void aLastDotIsSeenThroughTrailingSlashes() {
+        for (String p : List.of(".", "..", "a/.", "a/..", "/a/./", "a/..//", "./")) {
+            assertTrue(PathNames.endsWithDot(p), p);
+        }
+        for (String p : List.of("a", "a/", ".a", "a/..b", "/", "a/b./")) {
+            assertFalse(PathNames.endsWithDot(p), p);
+        }
+    }
+
+    @Test
+    void dirNameAsTheGuestWroteIt() {
+        assertEquals("a", PathNames.dirName("a/b/"));
+        assertEquals("a", PathNames.dirName("a//b"));
+        assertEquals(".", PathNames.dirName("b"));
+        assertEquals("/", PathNames.dirName("/b"));
+        assertEquals("/x/mnt", PathNames.dirName("/x/mnt/.."));
+        assertEquals(".", PathNames.dirName(".."));
+    }
+
+    @Test
     void componentsDropOnlyEmptyOnes() {
         assertEquals(List.of("a", ".", "..", "b"), List.copyOf(PathNames.components("//a/./../b/")));
         assertEquals(List.of(), List.copyOf(PathNames.components("/")));

@@ -143,8 +143,12 @@ final class PathCallRouting {
             if (start == null) {
                 return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
             }
-            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags),
-                    arg.follow() == PathArg.Follow.NAME, false, Integer.MAX_VALUE, task.tgid, tid));
+            // open(O_CREAT) of "name/" is EISDIR before the kernel follows or looks at the name:
+            // resolved as a name, the host path keeps the slash and the kernel says so.
+            boolean createsAsDirectory = (arg.follow() == PathArg.Follow.OPEN_FLAGS || arg.follow() == PathArg.Follow.OPEN_HOW)
+                    && (flags & PathArg.O_CREAT) != 0 && PathNames.endsAsDirectory(path);
+            Resolution r = paths.resolve(new PathResolver.Request(path, start.path(), arg.follows(flags) && !createsAsDirectory,
+                    arg.follow() == PathArg.Follow.NAME || createsAsDirectory, false, Integer.MAX_VALUE, task.tgid, tid));
             if (r.failed()) {
                 // Outside every mount the kernel's own answer is the one to give (its limits,
                 // a path longer than PATH_MAX once made absolute, are not the resolver's).
@@ -175,9 +179,10 @@ final class PathCallRouting {
             resolved[i] = r;
             starts[i] = start;
             fileSystems[i] = r.mount();
-            if (twoNames) {
-                // The kernel compares the mounts of the directories the two names are in: a mount
-                // point is a name in the directory above it, "dir/." and "dir/.." are names in dir.
+            if (twoNames && (i == 1 || call.has(PathCall.Effect.RENAMES))) {
+                // The kernel compares the mounts of the directories the names are in (link: of
+                // its old file itself and of the new name's directory): a mount point is a name
+                // in the directory above it, "dir/." and "dir/.." are names in dir.
                 if (PathNames.endsWithDot(path)) {
                     Resolution dir = paths.resolve(new PathResolver.Request(PathNames.dirName(path), start.path(), true,
                             false, false, Integer.MAX_VALUE, task.tgid, tid));
@@ -197,7 +202,8 @@ final class PathCallRouting {
         }
         if (twoNames) {
             int errno = twoNamesErrno(call, resolved, failures, refusals,
-                    placed[0] && placed[1] && fileSystems[0] != fileSystems[1], guestPaths[1] == null ? "" : guestPaths[1]);
+                    placed[0] && placed[1] && fileSystems[0] != fileSystems[1],
+                    guestPaths[0] == null ? "" : guestPaths[0], guestPaths[1] == null ? "" : guestPaths[1]);
             if (errno != 0) {
                 return Dispatcher.skip(stop, -errno);
             }
@@ -355,7 +361,7 @@ final class PathCallRouting {
      * name not resolved here (one name relative to a directory fd) has that directory as parent.
      */
     private int twoNamesErrno(PathCall call, Resolution[] resolved, int[] failures, int[] refusals,
-            boolean twoFileSystems, String newName) {
+            boolean twoFileSystems, String oldName, String newName) {
         boolean link = !call.has(PathCall.Effect.RENAMES);
         for (int i = 0; i < resolved.length; i++) {
             if (failures[i] != 0) {
@@ -369,6 +375,9 @@ final class PathCallRouting {
                 int mode = modeOf(r, r.path(), r.canonicalHostPath());
                 if (mode < 0) {
                     return -mode;
+                }
+                if (PathNames.endsAsDirectory(oldName) && (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
+                    return Errno.ENOTDIR; // "file/": the lookup wants a directory
                 }
             }
             String host = r.canonicalHostPath();

@@ -243,6 +243,9 @@ public final class PathResolver {
                 if (target.startsWith("/")) {
                     cur = "/";
                 }
+                if (last && PathNames.endsAsDirectory(target)) {
+                    mustBeDirectory = true; // a final link to "x/" asks for a directory, as a path "x/" does
+                }
                 Resolution rest = restInOneCheck(request, cur, parts, mustBeDirectory, touches);
                 if (rest != null) {
                     return rest;

@@ -197,12 +197,12 @@ final class PathCallRouting {
         if (call.has(PathCall.Effect.RENAMES)) {
             tasks.forgetHostCwds();
         }
-        if (twoNames && !touches && (failures[0] != 0 || failures[1] != 0)) {
+        boolean twoFileSystems = twoNames && placed[0] && placed[1] && fileSystems[0] != fileSystems[1];
+        if (twoNames && !touches && !twoFileSystems && (failures[0] != 0 || failures[1] != 0)) {
             return Resume.RUN; // no name touches a mount: the kernel's own answer
         }
-        if (twoNames) {
-            int errno = twoNamesErrno(call, resolved, failures, refusals,
-                    placed[0] && placed[1] && fileSystems[0] != fileSystems[1],
+        if (twoNames && (touches || twoFileSystems)) {
+            int errno = twoNamesErrno(call, resolved, failures, refusals, twoFileSystems,
                     guestPaths[0] == null ? "" : guestPaths[0], guestPaths[1] == null ? "" : guestPaths[1]);
             if (errno != 0) {
                 return Dispatcher.skip(stop, -errno);
@@ -372,7 +372,7 @@ final class PathCallRouting {
                 continue;
             }
             if (link && i == 0) {
-                int mode = modeOf(r, r.path(), r.canonicalHostPath());
+                int mode = viewMode(r.path());
                 if (mode < 0) {
                     return -mode;
                 }
@@ -380,8 +380,7 @@ final class PathCallRouting {
                     return Errno.ENOTDIR; // "file/": the lookup wants a directory
                 }
             }
-            String host = r.canonicalHostPath();
-            int mode = modeOf(r, PathNames.parent(r.path()), host == null ? null : PathNames.parent(host));
+            int mode = viewMode(PathNames.parent(r.path()));
             if (mode < 0) {
                 return -mode;
             }
@@ -391,7 +390,7 @@ final class PathCallRouting {
         }
         if (twoFileSystems || refusals[0] != 0 || refusals[1] != 0) {
             if (link && resolved[1] != null) {
-                if (modeOf(resolved[1], resolved[1].path(), resolved[1].canonicalHostPath()) >= 0) {
+                if (viewMode(resolved[1].path()) >= 0) {
                     return Errno.EEXIST;
                 }
                 if (newName.endsWith("/")) {
@@ -411,16 +410,20 @@ final class PathCallRouting {
         return name.equals("rmdir") || (name.equals("unlinkat") && (stop.arg(2) & AT_REMOVEDIR) != 0);
     }
 
-    /** The file type and mode of a name, from the module that serves it or from the host; or -errno. */
-    private int modeOf(Resolution r, String viewPath, String hostPath) {
-        if (r.served()) {
-            try {
-                return r.mount().lstat(viewPath).mode();
-            } catch (jvuos.module.VuException e) {
-                return -e.errno();
+    /**
+     * The file type and mode of a canonical path of the view (its last name not followed), from
+     * the module that serves it, the host file its mount names, or the host file itself; or -errno.
+     */
+    private int viewMode(String path) {
+        jvuos.vfs.Mount m = mounts.owner(path, Integer.MAX_VALUE);
+        try {
+            if (m != null && m.served()) {
+                return m.lstat(path).mode();
             }
+            return host.lstatMode(m == null ? path : m.hostPath(path));
+        } catch (jvuos.module.VuException e) {
+            return -e.errno();
         }
-        return host.lstatMode(hostPath);
     }
 
     /** The file system a directory fd is in (null: the host), by its record if that still holds. */

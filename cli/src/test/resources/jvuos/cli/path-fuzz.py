@@ -11,8 +11,9 @@ import stat
 import sys
 
 ROOT, SEED, COUNT = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-# The tree lies two levels below the run's directory, and a path climbs with ".." at most
-# twice: nothing reaches above the run's own directory.
+# The tree lies two levels below the run's directory, a path climbs with ".." at most twice,
+# and no symlink made here climbs: nothing reaches above the run's own directory. (chmod keeps
+# the owner's rwx, so that an unprivileged run sees what a root one sees.)
 D = ROOT + "/t/u"
 M = D + "/mnt"
 rng = random.Random(SEED)
@@ -131,8 +132,8 @@ def operations():
         ("unlink", lambda: one(os.unlink)),
         ("rename", lambda: two(os.rename)),
         ("link", lambda: two(os.link)),
-        ("symlink", lambda: two(os.symlink)),
-        ("chmod", lambda: one(lambda p: os.chmod(p, rng.choice([0o600, 0o755])))),
+        ("symlink", lambda: two(lambda target, p: os.symlink(target.replace("..", "b"), p))),
+        ("chmod", lambda: one(lambda p: os.chmod(p, rng.choice([0o700, 0o755])))),
         ("at stat", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: kind(os.stat(p, dir_fd=fd, follow_symlinks=False)))}")(rng.choice(NAMES)))),
         ("at open", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: shown(where(os.open(p, os.O_RDONLY, dir_fd=fd))))}")(random_relative()))),
         ("at mkdir", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: os.mkdir(p, dir_fd=fd))}")(random_relative()))),

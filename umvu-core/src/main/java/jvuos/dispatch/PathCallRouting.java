@@ -222,6 +222,10 @@ final class PathCallRouting {
                 resolved[0] = device;
             }
         }
+        if (twoNames && resolved[0] != null && resolved[1] != null && resolved[0].mount() != resolved[1].mount()
+                && (resolved[0].served() || resolved[1].served())) {
+            return Dispatcher.skip(stop, -Errno.EXDEV); // a served name and one elsewhere: no module can do it
+        }
         if (resolved[0] != null && resolved[0].served()) {
             return served(stop, task, call, resolved, guestPaths, exit, byFd);
         }
@@ -388,18 +392,22 @@ final class PathCallRouting {
                 return Errno.ENOTDIR;
             }
         }
-        if (twoFileSystems || refusals[0] != 0 || refusals[1] != 0) {
-            if (link && resolved[1] != null) {
-                if (viewMode(resolved[1].path()) >= 0) {
-                    return Errno.EEXIST;
-                }
-                if (newName.endsWith("/")) {
-                    return Errno.ENOENT; // a new name asked for as a directory, which link cannot make
-                }
+        if (link && resolved[1] != null) {
+            if (PathNames.endsWithDot(newName) || viewMode(resolved[1].path()) >= 0) {
+                return Errno.EEXIST;
             }
-            if (twoFileSystems) {
-                return Errno.EXDEV;
+            if (newName.endsWith("/")) {
+                return Errno.ENOENT; // a new name asked for as a directory, which link cannot make
             }
+            if (refusals[1] != 0) {
+                return refusals[1]; // the new name's mount is read-only: before EXDEV
+            }
+        }
+        if (twoFileSystems) {
+            return Errno.EXDEV;
+        }
+        if (!link && (PathNames.endsWithDot(oldName) || PathNames.endsWithDot(newName))) {
+            return Errno.EBUSY; // rename of "dir/." or "dir/..", or onto it
         }
         return refusals[0] != 0 ? refusals[0] : refusals[1];
     }

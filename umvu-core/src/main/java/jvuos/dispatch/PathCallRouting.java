@@ -164,8 +164,7 @@ final class PathCallRouting {
                 if (refused == 0) {
                     refused = openat2Scope(resolve, path, start, r);
                 }
-                if (refused == 0 && removesDirectory(stop, call) && PathNames.endsWithDot(path)
-                        && PathNames.withoutTrailingSlashes(path).endsWith("..")) {
+                if (refused == 0 && removesDirectory(stop, call) && PathNames.endsWithDotDot(path)) {
                     refused = Errno.ENOTEMPTY; // rmdir of "dir/..": the host path ends in "/." (which gives EINVAL)
                 }
                 if (refused != 0) {

@@ -338,7 +338,7 @@ final class ServedPathCalls {
     private long unlink(Call c, boolean directory) throws VuException {
         String guestPath = c.guestPaths()[0];
         if (directory && PathNames.endsWithDot(guestPath)) {
-            return PathNames.withoutTrailingSlashes(guestPath).endsWith("..") ? -Errno.ENOTEMPTY : -Errno.EINVAL;
+            return PathNames.endsWithDotDot(guestPath) ? -Errno.ENOTEMPTY : -Errno.EINVAL;
         }
         FileStat s = lstat(c);
         if (directory && !s.isDirectory()) {

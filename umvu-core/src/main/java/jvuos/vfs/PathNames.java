@@ -96,6 +96,12 @@ public final class PathNames {
         return slash == 0 ? "/" : withoutTrailingSlashes(p.substring(0, slash));
     }
 
+    /** True when the last component is ".." (trailing slashes aside). */
+    public static boolean endsWithDotDot(String path) {
+        String p = withoutTrailingSlashes(path);
+        return p.equals("..") || p.endsWith("/..");
+    }
+
     /** The path without the slashes that end it ("/" stays "/"). */
     public static String withoutTrailingSlashes(String path) {
         int end = path.length();

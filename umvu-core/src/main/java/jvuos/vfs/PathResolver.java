@@ -147,14 +147,15 @@ public final class PathResolver {
         boolean mountRoot = m != null && m.point().equals(path); // a directory of the view, whatever the host has there
         boolean oneName = path.length() > 1 && path.indexOf('/', 1) < 0;
         // (One name in "/", not followed: no symlink can be in the way, nothing to ask the host.)
+        String hostPath = hostOf(path, m);
         if (!mountRoot && path.length() > 1 && !(oneName && !request.followFinal())) {
-            int r = host.checkNoSymlinks(hostOf(path, m), request.followFinal(), false);
+            int r = host.checkNoSymlinks(hostPath, request.followFinal(), false);
             if (r == -Errno.ELOOP) {
                 return null;
             }
         }
         // (What finish() adds to a host path, for a final "." or a trailing slash, a canonical path has not.)
-        return new Resolution(0, path, m, hostOf(path, m), m != null, false, false);
+        return new Resolution(0, path, m, hostPath, m != null, false, false);
     }
 
     /** The component-by-component resolution, for paths with symlinks. */

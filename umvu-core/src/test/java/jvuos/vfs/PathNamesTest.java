@@ -44,6 +44,10 @@ class PathNamesTest {
         for (String p : List.of("a", "a/", ".a", "a/..b", "/", "a/b./")) {
             assertFalse(PathNames.endsWithDot(p), p);
         }
+        assertTrue(PathNames.endsWithDotDot("a/..//"));
+        assertTrue(PathNames.endsWithDotDot(".."));
+        assertFalse(PathNames.endsWithDotDot("a/./"));
+        assertFalse(PathNames.endsWithDotDot("a/..b"));
     }
 
     @Test

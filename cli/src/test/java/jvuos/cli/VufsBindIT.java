@@ -63,26 +63,36 @@ class VufsBindIT {
      * Random path operations (stat, open, mkdir, rename, link, symlink... through the mount,
      * around it, through symlinks into and out of it, relative to directory fds and to a cwd
      * inside it) give the same results, and leave the same tree, in the kernel's bind mount and
-     * in the view. The seeds are fixed, so that a run fails only on a change; to look for new
-     * cases, {@code -Djvuos.fuzz.seeds=N} adds N random seeds (each named in a failure).
+     * in the view. The seeds are fixed, so that a run fails only on a change (those "more"
+     * also name the mount point itself, and rename and link relative to two directory fds and
+     * with renameat2's flags); to look for new cases, {@code -Djvuos.fuzz.seeds=N} adds N random
+     * seeds of the "more" kind (each named in a failure).
      */
     @Test
     void randomOperationsMatchTheKernelsBindMount() throws IOException {
         Path fuzz = scratch.resolve("path-fuzz.py");
         Files.writeString(fuzz, Run.resource("path-fuzz.py"));
         List<String> kernel = kernelMountNamespace();
-        List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 29L, 107359L, 338746L, 773134L));
-        new java.util.Random().longs(Integer.getInteger("jvuos.fuzz.seeds", 0), 0, 10_000_000).forEach(seeds::add);
-        for (long seed : seeds) {
+        // The script's arguments after the tree: a seed, the number of operations, the kind.
+        List<String> runs = new ArrayList<>();
+        for (long seed : List.of(1L, 2L, 3L, 29L, 107359L, 338746L, 773134L)) {
+            runs.add(seed + " 400");
+        }
+        for (long seed : List.of(1L, 2L, 3L, 4L, 6L, 317339L, 3260773L)) {
+            runs.add(seed + " 400 more");
+        }
+        new java.util.Random().longs(Integer.getInteger("jvuos.fuzz.seeds", 0), 0, 10_000_000)
+                .forEach(seed -> runs.add(seed + " 400 more"));
+        for (String run : runs) {
             String script = "FUZZ_MAKE_TREE=1 python3 " + fuzz + " \"$PWD\" 0 0 && $MOUNT \"$PWD/t/u/src\" \"$PWD/t/u/mnt\""
-                    + " && python3 " + fuzz + " \"$PWD\" " + seed + " 400 && find . | sort";
+                    + " && python3 " + fuzz + " \"$PWD\" " + run + " && find . | sort";
             Path d = scratch.resolve("fuzz");
             List<String> natively = new ArrayList<>(kernel);
             natively.addAll(List.of("env", "MOUNT=mount --bind", "sh", "-c", script));
             Run expected = Run.of(Run.fresh(d), "", natively);
-            assertEquals(0, expected.status(), "seed " + seed + ": the kernel's run failed: " + expected);
+            assertEquals(0, expected.status(), "fuzz " + run + ": the kernel's run failed: " + expected);
             Run view = Run.umvu(Run.fresh(d), "", List.of(), List.of("env", "MOUNT=vumount -t vufs", "sh", "-c", script));
-            assertEquals(expected, view, "seed " + seed);
+            assertEquals(expected, view, "fuzz " + run);
         }
     }
 

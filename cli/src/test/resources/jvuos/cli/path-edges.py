@@ -405,3 +405,29 @@ def empty_path_link():
 
 show("linkat AT_EMPTY_PATH from a file in the mount to outside", empty_path_link)
 show("statvfs same fs as source", lambda: os.statvfs(M).f_fsid == os.statvfs(D + "/src").f_fsid)
+
+
+def mount_point_errors():
+    """Where the kernel finds another error before the mount point's EBUSY or EXDEV."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(fn, *args):
+        return "done" if fn(*(os.fsencode(a) if isinstance(a, str) else a for a in args)) == 0 \
+            else errno.errorcode[ctypes.get_errno()]
+
+    def rename(old, new, flags=0):
+        return call(libc.renameat2, -100, old, -100, new, flags)
+
+    open(D + "/plain", "w").close()
+    out = [rename(D + "/nothing/x", M + "/a.txt", 3),  # NOREPLACE|EXCHANGE: EINVAL before any lookup
+           rename(M + "/none", D + "/outside", 8),  # an unknown flag
+           call(libc.linkat, -100, D + "/nothing/x", -100, M + "/g", 8),
+           rename(M, M + "/a.txt"), rename(M, D + "/none"), rename(M, D + "/plain"),
+           rename(D + "/plain", M, 1), rename(D + "/plain", M), rename(M, M),
+           call(libc.unlink, M), call(libc.rmdir, M)]
+    os.unlink(D + "/plain")
+    return out
+
+
+show("rename, link, unlink and rmdir of a mount point, in the kernel's order", mount_point_errors)

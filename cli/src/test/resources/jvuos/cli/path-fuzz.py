@@ -1,9 +1,11 @@
 """Random path operations, one line each: run in a view where D/src is shown at D/mnt, once
 with the kernel's bind mount and once under umvu (vufs); the two outputs must be identical.
-argv: D, the seed, the number of operations. The tree is made here, so both runs start alike;
+argv: D, the seed, the number of operations, and optionally "more": the mount point's own
+name among the names, and calls with two directory fds and renameat2's flags. The tree is made here, so both runs start alike;
 every operation goes through random paths mixing the mount, the host around it, symlinks
 into and out of it, "..", "." and trailing slashes, some relative to a directory fd or to a
 working directory inside the mount."""
+import ctypes
 import errno
 import os
 import random
@@ -11,6 +13,7 @@ import stat
 import sys
 
 ROOT, SEED, COUNT = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+MORE = sys.argv[4:] == ["more"]
 # The tree lies two levels below the run's directory, a path climbs with ".." at most twice,
 # and no symlink made here climbs: nothing reaches above the run's own directory. (chmod keeps
 # the owner's rwx, so that an unprivileged run sees what a root one sees.)
@@ -19,6 +22,8 @@ M = D + "/mnt"
 rng = random.Random(SEED)
 
 NAMES = ["a", "b", "f", "g", "rel", "abs-in", "out", "up", "loop", "dangling", "..", ".", "new", "n2"]
+if MORE:
+    NAMES.append("mnt")
 # No path leads to D/src by its own name: an fd opened on it that way and one opened through
 # the mount hold the same host file, which a record cannot tell apart (docs/architecture.md).
 BASES = [M, M + "/a", D + "/outside", D]
@@ -74,6 +79,16 @@ def make_tree():
         os.symlink(target, D + "/" + link)
 
 
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def renameat2(old, new, flags):
+    if LIBC.renameat2(-100, os.fsencode(old), -100, os.fsencode(new), flags) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
 def operations():
     """Each: (name, function of a fresh random choice) -> the text it prints."""
     def with_dirfd(fn):
@@ -85,6 +100,11 @@ def operations():
             return f"at {shown(base)} ({shown(os.readlink(f'/proc/self/fd/{fd}'))}): {fn(fd)}"
         finally:
             os.close(fd)
+
+    def two_at(fn):
+        """fn(p, fd, q, fd2): names relative to two directory fds, sometimes absolute."""
+        return with_dirfd(lambda fd: with_dirfd(lambda fd2: (lambda p, q: f"{shown(p)} {shown(q)} {shown(outcome(lambda: fn(p, fd, q, fd2)))}")(
+            random_relative() if rng.random() < 0.8 else random_path(), random_relative() if rng.random() < 0.8 else random_path())))
 
     def in_cwd(fn):
         base = rng.choice(BASES + [M + "/a/b", M + "/rel"])
@@ -139,7 +159,15 @@ def operations():
         ("at mkdir", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: os.mkdir(p, dir_fd=fd))}")(random_relative()))),
         ("cwd stat", lambda: in_cwd(lambda: (lambda p: f"{shown(p)} {outcome(lambda: kind(os.stat(p)))}")(random_relative()))),
         ("cwd listdir", lambda: in_cwd(lambda: (lambda p: f"{shown(p)} {outcome(lambda: listing(p))}")(random_relative()))),
-    ]
+    ] + ([
+        ("at rename", lambda: two_at(lambda p, fd, q, fd2: os.rename(p, q, src_dir_fd=fd, dst_dir_fd=fd2))),
+        ("at link", lambda: two_at(lambda p, fd, q, fd2: os.link(p, q, src_dir_fd=fd, dst_dir_fd=fd2,
+                                                                 follow_symlinks=rng.random() < 0.5))),
+        ("at unlink", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: os.unlink(p, dir_fd=fd))}")(random_relative()))),
+        ("at rmdir", lambda: with_dirfd(lambda fd: (lambda p: f"{shown(p)} {outcome(lambda: os.rmdir(p, dir_fd=fd))}")(random_relative()))),
+        ("rename noreplace", lambda: two(lambda p, q: renameat2(p, q, RENAME_NOREPLACE))),
+        ("rename exchange", lambda: two(lambda p, q: renameat2(p, q, RENAME_EXCHANGE))),
+    ] if MORE else [])
 
 
 def random_relative():

@@ -31,7 +31,15 @@ import jvuos.vfs.Resolution;
 final class PathCallRouting {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
     private static final int SYS_RENAMEAT2 = 316;
+    private static final int SYS_UNLINKAT = 263;
+    private static final int SYS_LINKAT = 265;
+    private static final long RENAME_NOREPLACE = 1;
     private static final long RENAME_EXCHANGE = 2;
+    private static final long RENAME_WHITEOUT = 4;
+    private static final long AT_SYMLINK_FOLLOW = 0x400;
+    private static final long AT_EMPTY_PATH = 0x1000;
+    /** renameat2 and linkat take their flags as an int: the register's upper half is not looked at. */
+    private static final long INT_FLAGS = 0xffffffffL;
     static final long OPEN_HOW_SIZE = 24;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final long RESOLVE_NO_XDEV = 0x01;
@@ -73,6 +81,9 @@ final class PathCallRouting {
 
     Resume pathCall(SyscallStop stop, Task task, PathCall call) throws PtraceException {
         int tid = stop.tid();
+        if (stop.nr() == SYS_UNLINKAT && (stop.arg(2) & INT_FLAGS & ~AT_REMOVEDIR) != 0) {
+            return Resume.RUN; // the kernel refuses the flags (EINVAL) before it looks at the name
+        }
         List<PathArg> args = call.paths();
         Resolution[] resolved = new Resolution[args.size()];
         GuestPaths.Start[] starts = new GuestPaths.Start[args.size()];
@@ -125,10 +136,11 @@ final class PathCallRouting {
                 touches = true;
                 continue;
             }
-            if (path.isEmpty() || kernelAlone(task, call, arg, flags, path, dirfd)) {
+            // (rename and link resolve every name: the order of their errors needs each name's lookup.)
+            if (path.isEmpty() || (!twoNames && kernelAlone(task, call, arg, flags, path, dirfd))) {
                 // AT_EMPTY_PATH (the dirfd itself), ENOENT (the kernel's answer), or a name the
-                // kernel finds alike. rename and link still compare file systems.
-                if (args.size() == 2 && (!path.isEmpty() || arg.emptyPathAllowed(flags))) {
+                // kernel finds alike. link still compares file systems.
+                if (twoNames && arg.emptyPathAllowed(flags)) {
                     fileSystems[i] = fileSystemOf(tid, task, dirfd);
                     placed[i] = true;
                 }
@@ -160,7 +172,7 @@ final class PathCallRouting {
                 continue;
             }
             if (r.touchesMount()) {
-                int refused = refusal(call, arg, flags, resolve, r, path);
+                int refused = refusal(call, arg, flags, resolve, r, path, removesDirectory(stop, call));
                 if (refused == 0) {
                     refused = openat2Scope(resolve, path, start, r);
                 }
@@ -201,8 +213,13 @@ final class PathCallRouting {
             return Resume.RUN; // no name touches a mount: the kernel's own answer
         }
         if (twoNames && (touches || twoFileSystems)) {
-            int errno = twoNamesErrno(call, resolved, failures, refusals, twoFileSystems,
-                    guestPaths[0] == null ? "" : guestPaths[0], guestPaths[1] == null ? "" : guestPaths[1]);
+            String oldName = guestPaths[0] == null ? "" : guestPaths[0];
+            String newName = guestPaths[1] == null ? "" : guestPaths[1];
+            int errno = call.has(PathCall.Effect.RENAMES)
+                    ? renameErrno(resolved, fileSystems, failures, refusals, twoFileSystems, oldName, newName,
+                            stop.nr() == SYS_RENAMEAT2 ? stop.arg(4) & INT_FLAGS : 0)
+                    : linkErrno(resolved, failures, refusals, twoFileSystems, oldName, newName,
+                            stop.nr() == SYS_LINKAT ? stop.arg(4) & INT_FLAGS : 0);
             if (errno != 0) {
                 return Dispatcher.skip(stop, -errno);
             }
@@ -275,7 +292,7 @@ final class PathCallRouting {
             if (call.has(PathCall.Effect.RENAMES) && resolved[0] != null && resolved[1] != null) {
                 exit.renamedFrom = resolved[0];
                 exit.renamedTo = resolved[1];
-                exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & RENAME_EXCHANGE) != 0;
+                exit.exchanged = stop.nr() == SYS_RENAMEAT2 && (stop.arg(4) & INT_FLAGS & RENAME_EXCHANGE) != 0;
             }
         }
         if (exit.savedArgs.isEmpty() && exit.newCwd == null && exit.renamedFrom == null && exit.exe == null
@@ -357,15 +374,16 @@ final class PathCallRouting {
     }
 
     /**
-     * The errno of a rename or link, in the order the kernel finds them: for each name in turn
-     * its lookup (a failed resolution; a missing or non-directory parent; for link's old name,
-     * the name itself), then for link an existing new name (EEXIST), then two file systems
-     * (EXDEV), then the view's refusals (a read-only mount, a mount point). 0 when none. A
-     * name not resolved here (one name relative to a directory fd) has that directory as parent.
+     * The errno of a link, in the order the kernel finds them: the old name's lookup (its
+     * symlink followed or not, as the call asks), the new name's directory, an existing or dot
+     * new name (EEXIST), a new name asked for as a directory (ENOENT), the new name's read-only
+     * mount (EROFS), two file systems (EXDEV), then any other refusal of the view. 0 when none.
      */
-    private int twoNamesErrno(PathCall call, Resolution[] resolved, int[] failures, int[] refusals,
-            boolean twoFileSystems, String oldName, String newName) {
-        boolean link = !call.has(PathCall.Effect.RENAMES);
+    private int linkErrno(Resolution[] resolved, int[] failures, int[] refusals, boolean twoFileSystems,
+            String oldName, String newName, long flags) {
+        if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0) {
+            return Errno.EINVAL; // linkat checks its flags before any name
+        }
         for (int i = 0; i < resolved.length; i++) {
             if (failures[i] != 0) {
                 return failures[i];
@@ -374,24 +392,21 @@ final class PathCallRouting {
             if (r == null) {
                 continue;
             }
-            if (link && i == 0) {
+            if (i == 0) {
                 int mode = viewMode(r.path());
                 if (mode < 0) {
                     return -mode;
                 }
-                if (PathNames.endsAsDirectory(oldName) && (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
+                if (PathNames.endsAsDirectory(oldName) && !isDirectory(mode)) {
                     return Errno.ENOTDIR; // "file/": the lookup wants a directory
                 }
             }
-            int mode = viewMode(PathNames.parent(r.path()));
-            if (mode < 0) {
-                return -mode;
-            }
-            if ((mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR) {
-                return Errno.ENOTDIR;
+            int parent = parentErrno(r);
+            if (parent != 0) {
+                return parent;
             }
         }
-        if (link && resolved[1] != null) {
+        if (resolved[1] != null) {
             if (PathNames.endsWithDot(newName) || viewMode(resolved[1].path()) >= 0) {
                 return Errno.EEXIST;
             }
@@ -405,10 +420,117 @@ final class PathCallRouting {
         if (twoFileSystems) {
             return Errno.EXDEV;
         }
-        if (!link && (PathNames.endsWithDot(oldName) || PathNames.endsWithDot(newName))) {
-            return Errno.EBUSY; // rename of "dir/." or "dir/..", or onto it
+        return refusals[0];
+    }
+
+    /**
+     * The errno of a rename (renameat2 {@code flags}), in the order the kernel's do_renameat2
+     * and vfs_rename find them, so that the view's own answers (EXDEV, EROFS, EBUSY for a mount
+     * point) come neither before nor after one the kernel would give first: the directories of
+     * both names; two file systems; a dot name; a read-only mount; the old name missing;
+     * RENAME_NOREPLACE onto an existing name, RENAME_EXCHANGE with a missing one; a trailing
+     * slash on a non-directory; a directory moved below itself; a type mismatch
+     * (EISDIR, ENOTDIR); then a mount point (EBUSY). 0 when none: the kernel does the rest.
+     */
+    private int renameErrno(Resolution[] resolved, jvuos.vfs.Mount[] fileSystems, int[] failures, int[] refusals,
+            boolean twoFileSystems,
+            String oldName, String newName, long flags) {
+        boolean noReplace = (flags & RENAME_NOREPLACE) != 0;
+        boolean exchange = (flags & RENAME_EXCHANGE) != 0;
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0
+                || (exchange && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) != 0)) {
+            return Errno.EINVAL; // renameat2 checks its flags before any name
         }
-        return refusals[0] != 0 ? refusals[0] : refusals[1];
+        for (int i = 0; i < resolved.length; i++) {
+            if (failures[i] != 0) {
+                return failures[i];
+            }
+            int parent = resolved[i] == null ? 0 : parentErrno(resolved[i]);
+            if (parent != 0) {
+                return parent;
+            }
+        }
+        if (twoFileSystems) {
+            return Errno.EXDEV;
+        }
+        if (PathNames.endsWithDot(oldName)) {
+            return Errno.EBUSY; // rename of "dir/." or "dir/.."
+        }
+        if (PathNames.endsWithDot(newName)) {
+            return noReplace ? Errno.EEXIST : Errno.EBUSY;
+        }
+        Resolution from = resolved[0];
+        Resolution to = resolved[1];
+        if (from == null || to == null) {
+            return firstRefusal(refusals); // an empty name: the kernel's ENOENT comes first
+        }
+        if (readOnly(fileSystems[0]) || readOnly(fileSystems[1])) {
+            return Errno.EROFS; // (the mounts of the directories the names are in)
+        }
+        boolean fromMountPoint = mounts.mountedAt(from.path(), Integer.MAX_VALUE) != null;
+        boolean toMountPoint = mounts.mountedAt(to.path(), Integer.MAX_VALUE) != null;
+        if (!fromMountPoint && !toMountPoint) {
+            // Nothing of the view's is left to place: the kernel finds the rest, permission
+            // errors (EACCES, the sticky bit's EPERM) before the checks below among them.
+            return firstRefusal(refusals);
+        }
+        int fromMode = viewMode(from.path());
+        if (fromMode < 0) {
+            return -fromMode;
+        }
+        int toMode = viewMode(to.path());
+        if (noReplace && toMode >= 0) {
+            return Errno.EEXIST;
+        }
+        if (exchange && toMode < 0) {
+            return -toMode;
+        }
+        if (exchange && !isDirectory(toMode) && newName.endsWith("/")) {
+            return Errno.ENOTDIR;
+        }
+        if (!isDirectory(fromMode) && (oldName.endsWith("/") || (!exchange && newName.endsWith("/")))) {
+            return Errno.ENOTDIR;
+        }
+        if (from.path().equals(to.path())) {
+            return 0; // a name renamed onto itself: nothing happens, and no error
+        }
+        if (PathNames.isWithin(to.path(), from.path())) {
+            return Errno.EINVAL; // a directory moved below itself
+        }
+        if (PathNames.isWithin(from.path(), to.path())) {
+            return exchange ? Errno.EINVAL : Errno.ENOTEMPTY;
+        }
+        if (toMode >= 0 && !exchange && isDirectory(toMode) != isDirectory(fromMode)) {
+            return isDirectory(toMode) ? Errno.EISDIR : Errno.ENOTDIR;
+        }
+        return Errno.EBUSY; // a mount point (the new name, a mount point, always exists)
+    }
+
+    /** A refusal of a rename's names other than those {@link #renameErrno} places itself, or 0. */
+    private static int firstRefusal(int[] refusals) {
+        for (int refused : refusals) {
+            if (refused != 0 && refused != Errno.EROFS && refused != Errno.EBUSY) {
+                return refused;
+            }
+        }
+        return 0;
+    }
+
+    /** The errno of looking up the directory a resolved name is in: missing, or no directory; 0 when it is one. */
+    private int parentErrno(Resolution r) {
+        int mode = viewMode(PathNames.parent(r.path()));
+        if (mode < 0) {
+            return -mode;
+        }
+        return isDirectory(mode) ? 0 : Errno.ENOTDIR;
+    }
+
+    private static boolean readOnly(jvuos.vfs.Mount m) {
+        return m != null && m.readOnly();
+    }
+
+    private static boolean isDirectory(int mode) {
+        return (mode & HostFiles.S_IFMT) == HostFiles.S_IFDIR;
     }
 
     /** rmdir, or unlinkat with AT_REMOVEDIR. */
@@ -467,7 +589,8 @@ final class PathCallRouting {
     }
 
     /** Why a call on a path of a mount cannot be let through: an errno, or 0. */
-    private int refusal(PathCall call, PathArg arg, long flags, long resolve, Resolution r, String guestPath) {
+    private int refusal(PathCall call, PathArg arg, long flags, long resolve, Resolution r, String guestPath,
+            boolean removesDirectory) {
         if (arg.deniedErrno() != 0) {
             return arg.deniedErrno();
         }
@@ -475,12 +598,26 @@ final class PathCallRouting {
                 && (resolve & RESOLVE_NO_SYMLINKS) != 0) {
             return Errno.ELOOP; // the rewritten path has no symlink left for the kernel to refuse
         }
-        if (r.mount() != null && r.mount().readOnly() && arg.writes(flags)) {
+        boolean mountPoint = call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null
+                && !PathNames.endsWithDot(guestPath);
+        // Removing or renaming a name writes the directory it is in: a mount point is a name in
+        // the file system above it.
+        jvuos.vfs.Mount written = mountPoint ? mounts.owner(PathNames.parent(r.path()), Integer.MAX_VALUE) : r.mount();
+        if (readOnly(written) && arg.writes(flags)) {
             return Errno.EROFS;
         }
-        if (call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null
-                && !PathNames.endsWithDot(guestPath)) {
-            return Errno.EBUSY; // (a final "." or ".." the kernel refuses first, on the host path's "/.")
+        if (mountPoint) {
+            // (A final "." or ".." the kernel refuses first, on the host path's "/.".) The kernel
+            // looks at the type before the mount: unlink of a directory is EISDIR, rmdir of a
+            // file ENOTDIR (a device a module serves may be mounted on a file).
+            if (call.has(PathCall.Effect.RENAMES)) {
+                return Errno.EBUSY; // placed in the kernel's order by renameErrno
+            }
+            boolean directory = isDirectory(viewMode(r.path()));
+            if (removesDirectory) {
+                return directory ? Errno.EBUSY : Errno.ENOTDIR;
+            }
+            return directory ? Errno.EISDIR : Errno.EBUSY;
         }
         return 0;
     }

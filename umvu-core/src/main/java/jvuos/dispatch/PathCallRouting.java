@@ -433,8 +433,7 @@ final class PathCallRouting {
      * (EISDIR, ENOTDIR); then a mount point (EBUSY). 0 when none: the kernel does the rest.
      */
     private int renameErrno(Resolution[] resolved, jvuos.vfs.Mount[] fileSystems, int[] failures, int[] refusals,
-            boolean twoFileSystems,
-            String oldName, String newName, long flags) {
+            boolean twoFileSystems, String oldName, String newName, long flags) {
         boolean noReplace = (flags & RENAME_NOREPLACE) != 0;
         boolean exchange = (flags & RENAME_EXCHANGE) != 0;
         if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) != 0

@@ -370,7 +370,7 @@ final class PathCallRouting {
         // Only an fd on a directory is worth recording. (Should the record be stale, the fd is a
         // host directory, where the kernel is right anyway.)
         int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
-        return mode < 0 || (mode & HostFiles.S_IFMT) != HostFiles.S_IFDIR;
+        return mode < 0 || !isDirectory(mode);
     }
 
     /**
@@ -505,14 +505,9 @@ final class PathCallRouting {
         return Errno.EBUSY; // a mount point (the new name, a mount point, always exists)
     }
 
-    /** A refusal of a rename's names other than those {@link #renameErrno} places itself, or 0. */
+    /** The first name's refusal, else the second's, else 0. */
     private static int firstRefusal(int[] refusals) {
-        for (int refused : refusals) {
-            if (refused != 0 && refused != Errno.EROFS && refused != Errno.EBUSY) {
-                return refused;
-            }
-        }
-        return 0;
+        return refusals[0] != 0 ? refusals[0] : refusals[1];
     }
 
     /** The errno of looking up the directory a resolved name is in: missing, or no directory; 0 when it is one. */
@@ -597,9 +592,12 @@ final class PathCallRouting {
                 && (resolve & RESOLVE_NO_SYMLINKS) != 0) {
             return Errno.ELOOP; // the rewritten path has no symlink left for the kernel to refuse
         }
+        if (call.has(PathCall.Effect.RENAMES)) {
+            return 0; // a rename's EROFS and EBUSY come in the kernel's order from renameErrno
+        }
         boolean mountPoint = call.has(PathCall.Effect.REMOVES) && mounts.mountedAt(r.path(), Integer.MAX_VALUE) != null
                 && !PathNames.endsWithDot(guestPath);
-        // Removing or renaming a name writes the directory it is in: a mount point is a name in
+        // Removing a name writes the directory it is in: a mount point is a name in
         // the file system above it.
         jvuos.vfs.Mount written = mountPoint ? mounts.owner(PathNames.parent(r.path()), Integer.MAX_VALUE) : r.mount();
         if (readOnly(written) && arg.writes(flags)) {
@@ -609,9 +607,6 @@ final class PathCallRouting {
             // (A final "." or ".." the kernel refuses first, on the host path's "/.".) The kernel
             // looks at the type before the mount: unlink of a directory is EISDIR, rmdir of a
             // file ENOTDIR (a device a module serves may be mounted on a file).
-            if (call.has(PathCall.Effect.RENAMES)) {
-                return Errno.EBUSY; // placed in the kernel's order by renameErrno
-            }
             boolean directory = isDirectory(viewMode(r.path()));
             if (removesDirectory) {
                 return directory ? Errno.EBUSY : Errno.ENOTDIR;

@@ -5,8 +5,10 @@
 # interpreting them for the first few thousand stops (docs/performance.md).
 set -e
 vumount -t vufs /usr /jvuos-training
-# Directory walks and reads, inside the mount and out of it.
+# Directory walks (ls, and find's fts, which dups every directory it opens) and reads, inside
+# the mount and out of it.
 ls -R /jvuos-training/share/doc/ /jvuos-training/../etc >/dev/null
+find /jvuos-training/share/doc /usr/share/doc -size +0 >/dev/null
 cd /jvuos-training/lib
 cat /proc/self/mounts >/dev/null
 cd /

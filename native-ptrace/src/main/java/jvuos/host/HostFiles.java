@@ -254,28 +254,57 @@ public final class HostFiles {
 
     /**
      * The lowest fd at or above {@code from} that is not open in process {@code pid} (dup and
-     * fcntl(F_DUPFD, from) give that one), found by asking kcmp(2) whether each fd from
-     * {@code from} on is open: far cheaper than a listing of /proc/PID/fd, whose every entry
-     * the kernel makes a dentry for. Whether the process's RLIMIT_NOFILE lets the call have
-     * it is not asked. -ERANGE when the first {@code maxProbes} fds are all open, -EINVAL for
-     * a negative {@code from}, or the errno of the probe.
+     * fcntl(F_DUPFD, from) give that one), found by asking kcmp(2) which fds from {@code from}
+     * on are open: far cheaper than a listing of /proc/PID/fd, whose every entry the kernel
+     * makes a dentry for. One kcmp looks at two fds (it fails with EBADF when either is
+     * closed), and fd {@code taken} is taken to be open unasked: the fd of the call the answer
+     * is for, which makes no new fd unless that one is open. Whether the process's
+     * RLIMIT_NOFILE lets the call have the fd is not asked. -ERANGE when the first
+     * {@code maxProbes} fds are all open, -EINVAL for a negative {@code from}, or the errno of
+     * the probe.
+     *
+     * @param taken an fd known to be open, or -1
      */
-    public int lowestFreeFd(int pid, long from, int maxProbes) {
+    public int lowestFreeFd(int pid, long from, int maxProbes, int taken) {
         if (from < 0 || from > Integer.MAX_VALUE - maxProbes) {
             return -Errno.EINVAL;
         }
-        for (long fd = from; fd < from + maxProbes; fd++) {
-            int open = isOpen(pid, (int) fd);
-            if (open <= 0) {
-                return open == 0 ? (int) fd : open;
+        long end = from + maxProbes;
+        long fd = from;
+        while (fd < end) {
+            if (fd == taken) {
+                fd++;
+                continue;
             }
+            long next = fd + 1 == taken ? fd + 2 : fd + 1;
+            int bothOpen = next < end ? areOpen(pid, (int) fd, (int) next) : isOpen(pid, (int) fd);
+            if (bothOpen < 0) {
+                return bothOpen;
+            }
+            if (bothOpen == 1) {
+                fd = next + 1;
+                continue;
+            }
+            if (next >= end) {
+                return (int) fd;
+            }
+            int first = isOpen(pid, (int) fd);
+            if (first < 0) {
+                return first;
+            }
+            return first == 0 ? (int) fd : (int) next; // (fd open: the closed one was next)
         }
         return -Errno.ERANGE;
     }
 
     /** 1 when fd {@code fd} of process {@code pid} is open, 0 when it is not, or -errno (kcmp(2) compares it with itself). */
     public int isOpen(int pid, int fd) {
-        if (DirectCalls.syscall(SYS_KCMP, pid, pid, KCMP_FILE, fd, fd) == 0) {
+        return areOpen(pid, fd, fd);
+    }
+
+    /** 1 when fds {@code a} and {@code b} of process {@code pid} are both open, 0 when either is not, or -errno. */
+    private static int areOpen(int pid, int a, int b) {
+        if (DirectCalls.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) >= 0) {
             return 1;
         }
         int errno = DirectCalls.errno();

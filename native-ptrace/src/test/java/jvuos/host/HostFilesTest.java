@@ -53,15 +53,19 @@ class HostFilesTest {
         DirectCalls.close(fds[1]);
         DirectCalls.close(fds[4]);
         try {
-            for (int from : new int[] {0, fds[0], fds[1] + 1, fds[5], fds[5] + 1}) {
-                int[] last = null;
-                for (int attempt = 0; attempt < ATTEMPTS && (last == null || last[0] != last[1]); attempt++) {
-                    int predicted = host.lowestFreeFd(self, from, 64);
-                    int made = (int) DirectCalls.syscall(SYS_FCNTL, fds[0], F_DUPFD, from, 0);
-                    DirectCalls.close(made);
-                    last = new int[] {predicted, made};
+            // Every start, so that the holes fall on either fd of a probed pair; with no fd
+            // taken to be open, and with each open one (skipped, shifting the pairs).
+            for (int from = 0; from <= fds[5] + 2; from++) {
+                for (int taken : new int[] {-1, fds[0], fds[2], fds[3], fds[5]}) {
+                    int[] last = null;
+                    for (int attempt = 0; attempt < ATTEMPTS && (last == null || last[0] != last[1]); attempt++) {
+                        int predicted = host.lowestFreeFd(self, from, 64, taken);
+                        int made = (int) DirectCalls.syscall(SYS_FCNTL, fds[0], F_DUPFD, from, 0);
+                        DirectCalls.close(made);
+                        last = new int[] {predicted, made};
+                    }
+                    assertEquals(last[1], last[0], "F_DUPFD from " + from + ", fd " + taken + " taken");
                 }
-                assertEquals(last[1], last[0], "F_DUPFD from " + from);
             }
         } finally {
             for (int fd : new int[] {fds[0], fds[2], fds[3], fds[5]}) {
@@ -91,8 +95,10 @@ class HostFilesTest {
         int second = (int) DirectCalls.syscall(SYS_FCNTL, fd, F_DUPFD, first + 1, 0);
         try {
             assertEquals(first + 1, second, "two fds in a row");
-            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, first, 2));
-            assertEquals(-Errno.EINVAL, host.lowestFreeFd(self, -1, 2));
+            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, first, 2, -1));
+            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, first, 1, -1), "an odd number of probes");
+            assertEquals(-Errno.ERANGE, host.lowestFreeFd(self, first, 2, first), "one of them taken");
+            assertEquals(-Errno.EINVAL, host.lowestFreeFd(self, -1, 2, -1));
         } finally {
             for (int f : new int[] {fd, first, second}) {
                 DirectCalls.close(f);

@@ -193,7 +193,7 @@ final class FdCalls {
             return closesServed ? collectAtExit(stop) : Resume.RUN;
         }
         if (!replaces && record.served() == null
-                && recordBeforehand(stop.tid(), task, stop.nr() == SYS_DUP ? 0 : stop.arg(2), record)) {
+                && recordBeforehand(stop.tid(), task, stop.nr() == SYS_DUP ? 0 : stop.arg(2), old, record)) {
             return Resume.RUN;
         }
         PendingExit exit = new PendingExit();
@@ -209,12 +209,15 @@ final class FdCalls {
      * take fds meanwhile, or the free fd is far. The record stays unconfirmed until the
      * thread's next stop ({@link #confirm}): should the call fail (EMFILE, EINVAL, an open's
      * ENOENT), it is gone by then.
+     *
+     * @param taken the fd the call acts on (dup's old fd, an open's directory fd), or -1: if
+     *              it is not open the call fails and makes no fd, so it is not asked about
      */
-    boolean recordBeforehand(int tid, Task task, long min, Task.OpenFile record) {
+    boolean recordBeforehand(int tid, Task task, long min, int taken, Task.OpenFile record) {
         if (tasks.sharesFds(task)) {
             return false;
         }
-        int fd = host.lowestFreeFd(tid, min, MAX_FD_PROBES);
+        int fd = host.lowestFreeFd(tid, min, MAX_FD_PROBES, taken);
         if (fd < 0) {
             return false;
         }

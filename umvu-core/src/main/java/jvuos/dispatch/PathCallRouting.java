@@ -302,12 +302,21 @@ final class PathCallRouting {
             }
             // An open through a mount whose only business at its exit is the new fd's record:
             // made now if it can be (a directory walk opens every directory so).
-            if (fdCalls.recordBeforehand(tid, task, 0,
+            if (fdCalls.recordBeforehand(tid, task, 0, startFd(stop, args.get(0), guestPaths[0]),
                     new Task.OpenFile(exit.opened.path(), exit.opened.canonicalHostPath()))) {
                 return Resume.RUN;
             }
         }
         return exits.await(tid, exit);
+    }
+
+    /**
+     * The directory fd a relative path starts from, or -1 (an absolute path, AT_FDCWD): open,
+     * or the call fails (EBADF) and makes no fd.
+     */
+    private static int startFd(SyscallStop stop, PathArg arg, String path) {
+        int dirfd = arg.dirfdIndex() < 0 ? -1 : (int) stop.arg(arg.dirfdIndex());
+        return path.startsWith("/") || dirfd < 0 ? -1 : dirfd;
     }
 
     /**

@@ -87,32 +87,42 @@ public final class Tracer implements FilterControl {
         root.announced = true;
         tracees.put(rootPid, root);
         log.debug("guest {} started{}", rootPid, legacy ? " (legacy ptrace mode)" : "");
-        while (true) {
-            int pid = ptrace.await(-1, 0);
-            if (pid == -Errno.EINTR) {
-                continue;
+        // (The loop's body is a method of its own: a loop in a method called once is compiled
+        // only after hundreds of thousands of turns, while a method called at every stop is
+        // compiled soon, or from the start with the AOT cache.)
+        while (handleNextEvent()) {
+            // each turn handles one event
+        }
+        return WaitStatus.shellStatus(rootStatus);
+    }
+
+    /** Waits for the next event of any tracee and handles it; false when no tracee is left. */
+    private boolean handleNextEvent() throws NativeException, PtraceException {
+        int pid = ptrace.await(-1, 0);
+        if (pid == -Errno.EINTR) {
+            return true;
+        }
+        if (pid == -Errno.ECHILD) {
+            return false;
+        }
+        if (pid < 0) {
+            throw new NativeException("wait4", -pid);
+        }
+        int status = ptrace.lastStatus();
+        currentTid = pid;
+        try {
+            if (WaitStatus.stopped(status)) {
+                onStop(pid, status);
+            } else {
+                onGone(pid, status);
             }
-            if (pid == -Errno.ECHILD) {
-                return WaitStatus.shellStatus(rootStatus);
-            }
-            if (pid < 0) {
-                throw new NativeException("wait4", -pid);
-            }
-            int status = ptrace.lastStatus();
-            currentTid = pid;
-            try {
-                if (WaitStatus.stopped(status)) {
-                    onStop(pid, status);
-                } else {
-                    onGone(pid, status);
-                }
-            } catch (PtraceException e) {
-                // ESRCH: the tracee was killed (SIGKILL) after it stopped; its death is reported next.
-                if (e.errno() != Errno.ESRCH) {
-                    throw e;
-                }
+        } catch (PtraceException e) {
+            // ESRCH: the tracee was killed (SIGKILL) after it stopped; its death is reported next.
+            if (e.errno() != Errno.ESRCH) {
+                throw e;
             }
         }
+        return true;
     }
 
     @Override

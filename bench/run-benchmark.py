@@ -31,7 +31,8 @@ mount, over /jvuos-bench-view/usr (natively and under PRoot: over /usr); the
 targets become the framework issue's: umvu's ratio at most PRoot 5.4's as measured here in
 November 2026 ((a) 14.3x, (b) 8.6x, (c) 1.58x, (d) 1.08x, (e) 1.01x; PRoot's ratio from the
 same run is shown beside it), stat at most 16.5 us per call, and inside the mount umvu's time
-at most 1.2 times its own time outside it.
+at most 1.2 times its own time outside it. A workload inside the mount runs in the same rounds
+as the one outside it (a, ai, a, ai, ...), since their times are compared.
 
 Workloads (keys for --only):
   a   find /usr -size +0 >/dev/null
@@ -498,36 +499,56 @@ def run_workload(w: Workload, argv: List[str], ctx: Context,
     return wall, {"inview": inview, "whole": wall}, None
 
 
-def measure_workload(w: Workload, pinned: bool, ctx: Context,
-                     args: argparse.Namespace,
-                     available: Dict[str, Optional[str]]) -> Dict[str, ToolResult]:
-    results = {t: ToolResult(error=available[t]) for t in TOOLS}
-    # One untimed native run first, so the first timed native run does not
-    # pay alone for a cold page cache (find and tar read a lot of metadata).
-    run_workload(w, build_command(w, "native", pinned, ctx, args), ctx, args)
+def measure_workloads(ws: List[Workload], pinned: bool, ctx: Context,
+                      args: argparse.Namespace,
+                      available: Dict[str, Optional[str]]) -> Dict[str, Dict[str, ToolResult]]:
+    """Runs the workloads ws round by round, each with every tool in turn, so that workloads
+    whose times are compared with each other (inside a mount and outside it) meet this
+    noisy machine in the same state."""
+    results = {w.key: {t: ToolResult(error=available[t]) for t in TOOLS} for w in ws}
+    for w in ws:
+        # One untimed native run first, so the first timed native run does not
+        # pay alone for a cold page cache (find and tar read a lot of metadata).
+        run_workload(w, build_command(w, "native", pinned, ctx, args), ctx, args)
     for i in range(args.runs):
-        line = []
-        for tool in TOOLS:
-            res = results[tool]
-            if res.error:  # unavailable, or failed before: don't retry it
-                line.append("%s -" % tool)
-                continue
-            argv = build_command(w, tool, pinned, ctx, args)
-            wall, metrics, err = run_workload(w, argv, ctx, args)
-            if err:
-                res.error, res.command = err, shlex.join(argv)
-                log("  %s failed: %s\n    command: %s" % (tool, err, shlex.join(argv)))
-                line.append("%s ERR" % tool)
-            else:
-                res.runs.append(metrics)
-                if w.inview:
-                    line.append("%s %.3fs (whole %.3fs)"
-                                % (tool, metrics["inview"], wall))
+        for w in ws:
+            line = []
+            for tool in TOOLS:
+                res = results[w.key][tool]
+                if res.error:  # unavailable, or failed before: don't retry it
+                    line.append("%s -" % tool)
+                    continue
+                argv = build_command(w, tool, pinned, ctx, args)
+                wall, metrics, err = run_workload(w, argv, ctx, args)
+                if err:
+                    res.error, res.command = err, shlex.join(argv)
+                    log("  %s failed: %s\n    command: %s" % (tool, err, shlex.join(argv)))
+                    line.append("%s ERR" % tool)
                 else:
-                    line.append("%s %.3fs" % (tool, wall))
-        log("[%s] (%s) run %d/%d: %s" % ("pinned" if pinned else "unpinned",
-                                          w.key, i + 1, args.runs, ", ".join(line)))
+                    res.runs.append(metrics)
+                    if w.inview:
+                        line.append("%s %.3fs (whole %.3fs)"
+                                    % (tool, metrics["inview"], wall))
+                    else:
+                        line.append("%s %.3fs" % (tool, wall))
+            log("[%s] (%s) run %d/%d: %s" % ("pinned" if pinned else "unpinned",
+                                              w.key, i + 1, args.runs, ", ".join(line)))
     return results
+
+
+def measured_together(keys: List[str]) -> List[List[Workload]]:
+    """The selected workloads in groups measured together: each inside workload ("ai") with
+    the same workload outside the mount ("a"), every other one alone."""
+    groups = []
+    for w in WORKLOADS:
+        if w.key not in keys or w.key in INSIDE_KEYS:
+            continue
+        inside = [x for x in WORKLOADS if x.key == w.key + "i" and x.key in keys]
+        groups.append([w] + inside)
+    # An inside workload chosen without its outside one (--only ai) is measured alone.
+    chosen = {w.key for group in groups for w in group}
+    groups += [[w] for w in WORKLOADS if w.key in keys and w.key not in chosen]
+    return groups
 
 
 # --------------------------------------------------------------------------
@@ -803,9 +824,8 @@ def main(argv: List[str]) -> int:
         ctx = prepare(tmpdir, args.only)
         for pinned in settings(args):
             results = {}
-            for w in WORKLOADS:
-                if w.key in args.only:
-                    results[w.key] = measure_workload(w, pinned, ctx, args, available)
+            for group in measured_together(args.only):
+                results.update(measure_workloads(group, pinned, ctx, args, available))
             title = ("Pinned to CPU %s (`taskset -c %s` around everything)"
                      % (PIN_CPU, PIN_CPU)) if pinned else "Unpinned"
             print_table(title, results, args.mount)

@@ -407,27 +407,50 @@ show("linkat AT_EMPTY_PATH from a file in the mount to outside", empty_path_link
 show("statvfs same fs as source", lambda: os.statvfs(M).f_fsid == os.statvfs(D + "/src").f_fsid)
 
 
-def mount_point_errors():
-    """Where the kernel finds another error before the mount point's EBUSY or EXDEV."""
+def libc_call(name, *args):
+    """libc's function name called with args (str as bytes): "done", or its errno's name."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
+    return "done" if getattr(libc, name)(*(os.fsencode(a) if isinstance(a, str) else a for a in args)) == 0 \
+        else errno.errorcode[ctypes.get_errno()]
 
+
+def mount_point_errors():
+    """Where the kernel finds another error before the mount point's EBUSY or EXDEV."""
     def call(fn, *args):
-        return "done" if fn(*(os.fsencode(a) if isinstance(a, str) else a for a in args)) == 0 \
-            else errno.errorcode[ctypes.get_errno()]
+        return libc_call(fn, *args)
 
     def rename(old, new, flags=0):
-        return call(libc.renameat2, -100, old, -100, new, flags)
+        return call("renameat2", -100, old, -100, new, flags)
 
     open(D + "/plain", "w").close()
     out = [rename(D + "/nothing/x", M + "/a.txt", 3),  # NOREPLACE|EXCHANGE: EINVAL before any lookup
            rename(M + "/none", D + "/outside", 8),  # an unknown flag
-           call(libc.linkat, -100, D + "/nothing/x", -100, M + "/g", 8),
+           call("linkat", -100, D + "/nothing/x", -100, M + "/g", 8),
            rename(M, M + "/a.txt"), rename(M, D + "/none"), rename(M, D + "/plain"),
            rename(D + "/plain", M, 1), rename(D + "/plain", M), rename(M, M),
-           call(libc.unlink, M), call(libc.rmdir, M)]
+           call("unlink", M), call("rmdir", M)]
     os.unlink(D + "/plain")
     return out
 
 
 show("rename, link, unlink and rmdir of a mount point, in the kernel's order", mount_point_errors)
+
+
+def bad_new_dirfd():
+    """A name in the mount renamed or linked to a name relative to a closed fd or a pipe."""
+    r, w = os.pipe()
+    closed = os.open("/", os.O_RDONLY)
+    os.close(closed)
+    out = []
+    for bad in (closed, r):
+        out += [libc_call("renameat", -100, M + "/a.txt", bad, "x"), libc_call("linkat", -100, M + "/a.txt", bad, "x", 0),
+                libc_call("renameat", -100, M + "/nothing/x", bad, "x"),  # the old name's directory first
+                libc_call("renameat", -100, M + "/none", bad, "x"),  # rename looks the old name up after
+                libc_call("linkat", -100, M + "/none", bad, "x", 0)]  # link before
+    os.close(r)
+    os.close(w)
+    return out
+
+
+show("rename and link to a bad dirfd, from the mount", bad_new_dirfd)

@@ -1,5 +1,6 @@
 package jvuos.dispatch;
 
+import jvuos.errno.Errno;
 import jvuos.host.HostFiles;
 import jvuos.vfs.PathResolver;
 import jvuos.vfs.Resolution;
@@ -60,6 +61,11 @@ final class GuestPaths {
             return null;
         }
         return f != null && f.hostPath().equals(link) ? new Start(f.path(), link) : new Start(link, link);
+    }
+
+    /** The kernel's errno for a dirfd that {@link #start} found no directory in: EBADF when it is not open, else ENOTDIR. */
+    int badStartErrno(int tid, int dirfd) {
+        return dirfd < 0 || host.readlink("/proc/" + tid + "/fd/" + dirfd) == null ? Errno.EBADF : Errno.ENOTDIR;
     }
 
     /**

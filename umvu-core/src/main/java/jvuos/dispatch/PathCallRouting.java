@@ -152,6 +152,13 @@ final class PathCallRouting {
                 path = PathNames.withinRoot(path); // RESOLVE_IN_ROOT: "/" is the dirfd, ".." stops there
             }
             GuestPaths.Start start = paths.start(tid, task, path, dirfd);
+            if (start == null && twoNames && i == 1 && dirfd != GuestPaths.AT_FDCWD) {
+                // The new name's bad dirfd: the kernel says so once the old name's directory
+                // is found, which the kernel, given the guest's own path, may not do where the
+                // view does.
+                failures[i] = paths.badStartErrno(tid, dirfd);
+                continue;
+            }
             if (start == null) {
                 return Resume.RUN; // a bad dirfd: the kernel says EBADF or ENOTDIR
             }

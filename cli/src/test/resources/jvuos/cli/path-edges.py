@@ -454,3 +454,15 @@ def bad_new_dirfd():
 
 
 show("rename and link to a bad dirfd, from the mount", bad_new_dirfd)
+
+
+def empty_names():
+    """An empty name, or none, beside a dot name, a mount point or a name in the mount: its
+    ENOENT (EFAULT) comes at its turn, before the other name's EBUSY or EXDEV."""
+    return [libc_call("rename", "", M + "/."), libc_call("rename", M + "/.", ""), libc_call("rename", M + "/sub/..", ""),
+            libc_call("renameat2", -100, "", -100, M, 1), libc_call("rename", "", M), libc_call("rename", M, ""),
+            libc_call("rename", None, M + "/."), libc_call("rename", M, None), libc_call("rename", "", D + "/outside"),
+            libc_call("link", "", M + "/x"), libc_call("link", M + "/a.txt", ""), libc_call("link", None, M)]
+
+
+show("rename and link with an empty name or none", empty_names)

@@ -107,6 +107,12 @@ final class PathCallRouting {
                 return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
             }
             long flags = flags(stop, arg);
+            if (twoNames && path.isEmpty() && !arg.emptyPathAllowed(flags)) {
+                // rename and link look their names up in turn: an empty name (ENOENT) or none
+                // at all (EFAULT) fails at its turn, before the other's EXDEV or EBUSY.
+                failures[i] = address == 0 ? Errno.EFAULT : Errno.ENOENT;
+                continue;
+            }
             if (address == 0 || (path.isEmpty() && arg.emptyPathAllowed(flags))) {
                 // utimensat(fd, NULL, ...) or AT_EMPTY_PATH: the call acts on the fd itself.
                 OpenDescription d = fdCalls.servedFd(tid, task, dirfd);

@@ -447,7 +447,8 @@ def bad_new_dirfd():
         out += [libc_call("renameat", -100, M + "/a.txt", bad, "x"), libc_call("linkat", -100, M + "/a.txt", bad, "x", 0),
                 libc_call("renameat", -100, M + "/nothing/x", bad, "x"),  # the old name's directory first
                 libc_call("renameat", -100, M + "/none", bad, "x"),  # rename looks the old name up after
-                libc_call("linkat", -100, M + "/none", bad, "x", 0)]  # link before
+                libc_call("linkat", -100, M + "/none", bad, "x", 0),  # link before
+                libc_call("linkat", bad, "", -100, M + "/x", 0x1000)]  # AT_EMPTY_PATH: the old file is the fd
     os.close(r)
     os.close(w)
     return out
@@ -457,12 +458,17 @@ show("rename and link to a bad dirfd, from the mount", bad_new_dirfd)
 
 
 def empty_names():
-    """An empty name, or none, beside a dot name, a mount point or a name in the mount: its
-    ENOENT (EFAULT) comes at its turn, before the other name's EBUSY or EXDEV."""
+    """An empty name, none, an unreadable or a too long one, beside a dot name, a mount point
+    or a name in the mount: its ENOENT, EFAULT or ENAMETOOLONG comes at its turn, before the
+    other name's EBUSY or EXDEV."""
+    import ctypes
     return [libc_call("rename", "", M + "/."), libc_call("rename", M + "/.", ""), libc_call("rename", M + "/sub/..", ""),
             libc_call("renameat2", -100, "", -100, M, 1), libc_call("rename", "", M), libc_call("rename", M, ""),
             libc_call("rename", None, M + "/."), libc_call("rename", M, None), libc_call("rename", "", D + "/outside"),
-            libc_call("link", "", M + "/x"), libc_call("link", M + "/a.txt", ""), libc_call("link", None, M)]
+            libc_call("link", "", M + "/x"), libc_call("link", M + "/a.txt", ""), libc_call("link", None, M),
+            libc_call("linkat", -100, None, -100, M + "/x", 0x1000),  # AT_EMPTY_PATH takes no null name
+            libc_call("link", M + "/a.txt", "/" + "x" * 5000), libc_call("rename", M + "/nothing/x", "/" + "x" * 5000),
+            libc_call("link", M + "/a.txt", ctypes.c_void_p(8)), libc_call("rename", M + "/a.txt", ctypes.c_void_p(8))]
 
 
-show("rename and link with an empty name or none", empty_names)
+show("rename and link with an empty, null, unreadable or too long name", empty_names)

@@ -65,7 +65,12 @@ final class GuestPaths {
 
     /** The kernel's errno for a dirfd that {@link #start} found no directory in: EBADF when it is not open, else ENOTDIR. */
     int badStartErrno(int tid, int dirfd) {
-        return dirfd < 0 || host.readlink("/proc/" + tid + "/fd/" + dirfd) == null ? Errno.EBADF : Errno.ENOTDIR;
+        return isOpen(tid, dirfd) ? Errno.ENOTDIR : Errno.EBADF;
+    }
+
+    /** True when the thread's fd {@code fd} is open (its /proc link can be read). */
+    boolean isOpen(int tid, int fd) {
+        return fd >= 0 && host.readlink("/proc/" + tid + "/fd/" + fd) != null;
     }
 
     /**

@@ -103,13 +103,19 @@ final class PathCallRouting {
             long address = stop.arg(arg.index());
             int dirfd = arg.dirfdIndex() < 0 ? GuestPaths.AT_FDCWD : (int) stop.arg(arg.dirfdIndex());
             String path = address == 0 ? "" : stop.memory().readPath(tid, address);
+            // rename and link look their names up in turn, and a name the kernel cannot read
+            // (EFAULT, ENAMETOOLONG), an empty one (ENOENT) or none at all (EFAULT) fails at
+            // its turn: the new name's after the old one's lookup, which the kernel, given the
+            // guest's own old name, may not do where the view does.
+            if (path == null && twoNames && i == 1) {
+                failures[i] = stop.memory().lastErrno();
+                continue;
+            }
             if (path == null) {
                 return Resume.RUN; // the kernel reports EFAULT or ENAMETOOLONG itself
             }
             long flags = flags(stop, arg);
-            if (twoNames && path.isEmpty() && !arg.emptyPathAllowed(flags)) {
-                // rename and link look their names up in turn: an empty name (ENOENT) or none
-                // at all (EFAULT) fails at its turn, before the other's EXDEV or EBUSY.
+            if (twoNames && (address == 0 || (path.isEmpty() && !arg.emptyPathAllowed(flags)))) {
                 failures[i] = address == 0 ? Errno.EFAULT : Errno.ENOENT;
                 continue;
             }
@@ -144,9 +150,12 @@ final class PathCallRouting {
             }
             // (rename and link resolve every name: the order of their errors needs each name's lookup.)
             if (path.isEmpty() || (!twoNames && kernelAlone(task, call, arg, flags, path, dirfd))) {
-                // AT_EMPTY_PATH (the dirfd itself), ENOENT (the kernel's answer), or a name the
-                // kernel finds alike. link still compares file systems.
-                if (twoNames && arg.emptyPathAllowed(flags)) {
+                // AT_EMPTY_PATH (the dirfd itself), a one-name call's empty name (the kernel's
+                // ENOENT), or a name the kernel finds alike. link still compares file systems,
+                // once the kernel has found its old file: a closed fd is EBADF first.
+                if (twoNames && dirfd != GuestPaths.AT_FDCWD && !paths.isOpen(tid, dirfd)) {
+                    failures[i] = Errno.EBADF;
+                } else if (twoNames) {
                     fileSystems[i] = fileSystemOf(tid, task, dirfd);
                     placed[i] = true;
                 }

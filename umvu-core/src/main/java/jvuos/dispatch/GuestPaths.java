@@ -52,7 +52,7 @@ final class GuestPaths {
         if (fd < 0) {
             return null;
         }
-        String link = host.readlink("/proc/" + tid + "/fd/" + fd);
+        String link = fdLink(tid, fd);
         Task.OpenFile f = task.fds.open.get(fd);
         if (f != null && f.served() != null && f.hostPath().equals(link)) {
             return new Start(f.path(), null);
@@ -70,7 +70,7 @@ final class GuestPaths {
 
     /** True when the thread's fd {@code fd} is open (its /proc link can be read). */
     boolean isOpen(int tid, int fd) {
-        return fd >= 0 && host.readlink("/proc/" + tid + "/fd/" + fd) != null;
+        return fd >= 0 && fdLink(tid, fd) != null;
     }
 
     /**
@@ -78,7 +78,12 @@ final class GuestPaths {
      * not intercepted, so a record counts only as long as /proc shows that file.
      */
     boolean holds(int tid, int fd, Task.OpenFile record) {
-        return record.hostPath().equals(host.readlink("/proc/" + tid + "/fd/" + fd));
+        return record.hostPath().equals(fdLink(tid, fd));
+    }
+
+    /** What the thread's /proc/TID/fd/N link shows: null for an fd that is not open. */
+    private String fdLink(int tid, int fd) {
+        return host.readlink("/proc/" + tid + "/fd/" + fd);
     }
 
     /** What the kernel shows for a /proc link, or null. */

@@ -8,6 +8,7 @@ enum DebugTag {
     SYSCALL("jvuos.syscall", "one strace-like line per intercepted syscall"),
     DISPATCH("jvuos.dispatch", "mounts, modules and where paths lead"),
     TRACER("jvuos.tracer", "processes, signals and ptrace events"),
+    VUFS("jvuos.vufs", "vufs: copy-ups, whiteouts, metadata files it cannot read"),
     ALL("jvuos", "everything");
 
     final String logger;

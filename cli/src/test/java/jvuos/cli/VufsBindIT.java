@@ -198,7 +198,7 @@ class VufsBindIT {
                 vu_insmod -p vufs; vu_rmmod vufs; echo "rmmod permanent $?"
                 """);
         assertEquals("loaded: \ninsmod unknown 1\n"
-                + "vufs: virtual file system: a host directory shown at another path (bind)\n"
+                + "vufs: virtual file system: a host directory shown at another path (bind), or over it (merge, cow, mincow)\n"
                 + "rmmod in use 1\nrmmod 0\nloaded: \nrmmod permanent 1\n", run.stdout());
         assertEquals("vu_insmod: loading module nosuchmodule: No such file or directory\n"
                 + "vu_rmmod: removing module vufs: Device or resource busy\n"

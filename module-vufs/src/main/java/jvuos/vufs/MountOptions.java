@@ -9,7 +9,7 @@ import jvuos.module.VuException;
 
 /**
  * The {@code -o} options of a vufs mount: one mode (bind, merge, cow, mincow), any number of
- * {@code except=PATH}, and {@code nochcopy}; {@code ro}/{@code rw} are accepted as mount(8)
+ * {@code except=PATH} (relative to the mount point, as in VUOS: {@code except=/tmp}), and {@code nochcopy}; {@code ro}/{@code rw} are accepted as mount(8)
  * passes them. Anything else is EINVAL, as the kernel answers an unknown mount option.
  */
 record MountOptions(Mode mode, List<String> except, boolean noChCopy) {
@@ -26,7 +26,7 @@ record MountOptions(Mode mode, List<String> except, boolean noChCopy) {
                 continue;
             }
             if (option.startsWith("except=")) {
-                except.add(option.substring("except=".length()));
+                except.add(relative(option.substring("except=".length())));
             } else if (option.equals("nochcopy")) {
                 noChCopy = true;
             } else {
@@ -43,5 +43,24 @@ record MountOptions(Mode mode, List<String> except, boolean noChCopy) {
             }
         }
         return new MountOptions(mode == null ? Mode.BIND : mode, List.copyOf(except), noChCopy);
+    }
+
+    /** An except= path as a path relative to the mount point: VUOS writes it from there, with a leading '/'. */
+    private static String relative(String given) throws VuException {
+        String p = given.replaceAll("/+", "/").replaceAll("^/|/$", "");
+        if (p.isEmpty() || p.equals(".") || p.equals("..") || p.startsWith("../") || p.contains("/../") || p.endsWith("/..")) {
+            throw new VuException(Errno.EINVAL, "except= needs a path below the mount point: " + given);
+        }
+        return p;
+    }
+
+    /** True when {@code rel}, relative to the mount point, lies in an except= subtree: the mount leaves it to what lies below. */
+    boolean excepts(String rel) {
+        for (String e : except) {
+            if (rel.startsWith(e) && (rel.length() == e.length() || rel.charAt(e.length()) == '/')) {
+                return true;
+            }
+        }
+        return false;
     }
 }

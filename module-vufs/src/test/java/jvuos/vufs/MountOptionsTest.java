@@ -1,6 +1,7 @@
 package jvuos.vufs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +22,21 @@ class MountOptionsTest {
     void modeExceptAndNoChCopy() throws VuException {
         MountOptions o = MountOptions.parse("cow,except=/tmp,except=/var/log,nochcopy");
         assertEquals(MountOptions.Mode.COW, o.mode());
-        assertEquals(List.of("/tmp", "/var/log"), o.except());
+        assertEquals(List.of("tmp", "var/log"), o.except());
         assertTrue(o.noChCopy());
+    }
+
+    @Test
+    void exceptCoversWholeComponentsBelowTheMountPoint() throws VuException {
+        MountOptions o = MountOptions.parse("cow,except=/tmp/,except=//var//log");
+        assertTrue(o.excepts("tmp"));
+        assertTrue(o.excepts("tmp/x/y"));
+        assertTrue(o.excepts("var/log/syslog"));
+        assertFalse(o.excepts("tmpx"));
+        assertFalse(o.excepts("var"));
+        assertFalse(o.excepts(""));
+        assertEquals(22, assertThrows(VuException.class, () -> MountOptions.parse("cow,except=/")).errno());
+        assertEquals(22, assertThrows(VuException.class, () -> MountOptions.parse("cow,except=/a/../b")).errno());
     }
 
     @Test
@@ -32,10 +46,12 @@ class MountOptionsTest {
     }
 
     @Test
-    void bindMapsPathsBelowTheSource() {
-        BindFileSystem fs = new BindFileSystem("/var");
+    void bindMapsPathsBelowTheSource() throws VuException {
+        BindFileSystem fs = new BindFileSystem("/var", MountOptions.parse("except=/cache"));
         assertEquals("/var", fs.hostPath(""));
         assertEquals("/var/log/syslog", fs.hostPath("log/syslog"));
-        assertEquals("/etc", new BindFileSystem("/").hostPath("etc"));
+        assertEquals("/etc", new BindFileSystem("/", MountOptions.parse("")).hostPath("etc"));
+        assertFalse(fs.claims("cache/x"));
+        assertTrue(fs.claims("log"));
     }
 }

@@ -27,6 +27,7 @@ public final class DirectCalls {
     private static final long SYSCALL = symbol("syscall");
     private static final long CLOSE = symbol("close");
     private static final long SEND = symbol("send");
+    private static final long COPY_FILE_RANGE = symbol("copy_file_range");
 
     private static final CallContext LONG_4 = context(Type.SINT64, 4);
     private static final CallContext INT_4 = context(Type.SINT, 4);
@@ -88,6 +89,11 @@ public final class DirectCalls {
     /** send(fd, buf, len, flags). */
     public static long send(int fd, long buf, long length, int flags) {
         return INVOKER.invokeL4(LONG_4, SEND, fd, buf, length, flags);
+    }
+
+    /** copy_file_range(in, NULL, out, NULL, length, 0): at both fds' own offsets, which move. */
+    public static long copyFileRange(int in, int out, long length) {
+        return INVOKER.invokeL6(LONG_6, COPY_FILE_RANGE, in, 0, out, 0, length, 0);
     }
 
     public static int close(int fd) {

@@ -35,5 +35,7 @@ public interface LibC {
 
     int gettid();
 
+    int geteuid();
+
     String strerror(int errnum);
 }

@@ -14,10 +14,22 @@ import jvuos.errno.Errno;
  * Who makes a call on a served file, as the kernel would check it: the thread's file-system
  * ids, supplementary groups and umask, read from /proc/TID/status when a call needs them.
  */
-record Caller(Credentials credentials, Set<Integer> groups, int umask) {
+record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean hostDecides) {
     static final int R_OK = 4;
     static final int W_OK = 2;
     static final int X_OK = 1;
+    /**
+     * Who passes the checks on a file system whose host calls decide permissions
+     * ({@code ServedFileSystem.hostDecidesPermissions}): anyone that root's checks let pass.
+     * It names no one: a file made there is owned by the thread's own ids.
+     */
+    static final Caller HOST_DECIDES = new Caller(new Credentials(-1, -1), Set.of(), 0, true);
+    /**
+     * The host decides only for a hypervisor that is no root: then every guest thread has its
+     * ids (a traced exec gains no set-user-ID), so the host's refusals are the guest's. A root
+     * hypervisor could do anything for anyone: the kernel's checks are made for the thread.
+     */
+    static final boolean HOST_MAY_DECIDE = jvuos.ptrace.Native.libc().geteuid() != 0;
 
     /** {@link #of}, read at the first need and kept: /proc/TID/status costs more than most calls that ask. */
     static java.util.function.Supplier<Caller> lazy(int tid) {
@@ -50,7 +62,8 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask) {
         Set<Integer> groups = new HashSet<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
-                String[] f = line.split("\\s+");
+                // (Split by hand: a regex per line costs more than the whole read, on every served call.)
+                String[] f = fields(line);
                 switch (f[0]) {
                     case "Umask:" -> umask = Integer.parseInt(f[1], 8);
                     case "Uid:" -> uid = Integer.parseInt(f[4]);
@@ -67,11 +80,32 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask) {
         } catch (IOException | RuntimeException e) {
             // keep the defaults
         }
-        return new Caller(new Credentials(uid, gid), groups, umask);
+        return new Caller(new Credentials(uid, gid), groups, umask, false);
+    }
+
+    /** A line's fields, split at runs of spaces and tabs. */
+    private static String[] fields(String line) {
+        java.util.List<String> fields = new java.util.ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= line.length(); i++) {
+            boolean blank = i == line.length() || line.charAt(i) == ' ' || line.charAt(i) == '\t';
+            if (blank && start >= 0) {
+                fields.add(line.substring(start, i));
+                start = -1;
+            } else if (!blank && start < 0) {
+                start = i;
+            }
+        }
+        return fields.isEmpty() ? new String[] {""} : fields.toArray(new String[0]);
     }
 
     boolean root() {
         return credentials.root();
+    }
+
+    /** True when the caller passes the checks root passes: root, or on a file system where the host decides. */
+    boolean privileged() {
+        return root() || hostDecides;
     }
 
     /**
@@ -79,7 +113,7 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask) {
      * EACCES. Root may read and write anything, and execute what has an x bit or is a directory.
      */
     int access(FileStat s, int want) {
-        if (root()) {
+        if (privileged()) {
             boolean executable = s.isDirectory() || (s.mode() & 0111) != 0;
             return (want & X_OK) != 0 && !executable ? Errno.EACCES : 0;
         }
@@ -96,6 +130,6 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask) {
 
     /** True when the caller may change the file's mode, times or owner group: its owner or root. */
     boolean owns(FileStat s) {
-        return root() || s.uid() == credentials.uid();
+        return privileged() || s.uid() == credentials.uid();
     }
 }

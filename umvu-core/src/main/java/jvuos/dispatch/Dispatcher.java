@@ -42,6 +42,10 @@ public final class Dispatcher implements SyscallHandler {
     private static final int SYS_FCNTL = 72;
     private static final int F_DUPFD = 0;
     private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
     private static final int SYS_GETCWD = 79;
     private static final int SYS_FCHDIR = 81;
     private static final int SYS_MOUNT = 165;
@@ -82,6 +86,7 @@ public final class Dispatcher implements SyscallHandler {
     private FilterControl filters;
     private boolean grown;
     private boolean grownForFds;
+    private boolean grownForClose;
 
     /**
      * @param table       the syscall table, asked for only once something is mounted (a session
@@ -92,7 +97,7 @@ public final class Dispatcher implements SyscallHandler {
         this.table = table;
         this.modules = new ModuleRegistry(userModules);
         this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, this::firstMount);
-        this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::firstServedOpen);
+        this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::servedOpen);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
@@ -123,7 +128,7 @@ public final class Dispatcher implements SyscallHandler {
             return Resume.RUN;
         });
         // Until a served file is open the filter stops at fcntl only for F_DUPFD and
-        // F_DUPFD_CLOEXEC (see mountedArgRules); then at every fcntl.
+        // F_DUPFD_CLOEXEC (see mountedArgRules); then also for what served files answer.
         for (int dup : new int[] {SYS_DUP, FdCalls.SYS_DUP2, FdCalls.SYS_DUP3}) {
             serve(dup, fdCalls::dup);
         }
@@ -175,14 +180,35 @@ public final class Dispatcher implements SyscallHandler {
         this.filters = filters;
     }
 
-    /** At the first open of a served file: every process stops at the fd calls from then on. */
-    private void firstServedOpen() {
+    /**
+     * At an open of a served file. At the first, every process stops at the fd calls from then
+     * on, and at fcntl only for what the open description answers ({@link #servedArgRules}).
+     * close stops only once a stream has been open (a pollable or unseekable file: a fifo, a
+     * socket, a device): only such a file must hear of a close at once (its reader waits for
+     * the writer's); any other description no guest fd holds any more is closed at the next
+     * served open, exec, exit or unmount, and a directory walk closes every directory it opened.
+     */
+    private void servedOpen(OpenDescription d) {
         if (!grownForFds) {
             grownForFds = true;
             BitSet fdCalls = servedFds.syscalls();
             fdCalls.set(ServedMappings.SYS_MMAP);
-            filters.traceAlso(fdCalls, List.of());
+            fdCalls.clear(SYS_FCNTL);
+            fdCalls.clear(ServedFdCalls.SYS_CLOSE);
+            filters.traceAlso(fdCalls, servedArgRules());
         }
+        if ((d.pollable || !d.seekable && !d.directory) && !grownForClose) {
+            grownForClose = true;
+            BitSet close = new BitSet();
+            close.set(ServedFdCalls.SYS_CLOSE);
+            filters.traceAlso(close, List.of());
+        }
+    }
+
+    /** fcntl stops for what a served description answers: its status flags, and no pipe size. */
+    private static List<SeccompFilter.ArgRule> servedArgRules() {
+        return List.of(new SeccompFilter.ArgRule(SYS_FCNTL, 1,
+                List.of(F_DUPFD, F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_SETPIPE_SZ, F_GETPIPE_SZ)));
     }
 
     private void firstMount() {

@@ -192,7 +192,7 @@ final class FdCalls {
             }
             return closesServed ? collectAtExit(stop) : Resume.RUN;
         }
-        if (!replaces && record.served() == null
+        if (!replaces
                 && recordBeforehand(stop.tid(), task, stop.nr() == SYS_DUP ? 0 : stop.arg(2), old, record)) {
             return Resume.RUN;
         }

@@ -120,6 +120,9 @@ final class MountCalls {
         if (r.failed()) {
             throw new VuException(r.errno(), viewPath);
         }
+        if (r.served()) {
+            throw new VuException(Errno.EOPNOTSUPP, viewPath + " is served by a module: no host file holds it");
+        }
         String hostPath = r.canonicalHostPath();
         int mode = host.lstatMode(hostPath);
         if (mode < 0) {

@@ -387,9 +387,10 @@ final class PathCallRouting {
             return false;
         }
         // Every open through a mount and every dup of such an fd is recorded: an fd without a
-        // record is a host directory. A served directory is no directory to the kernel.
+        // record is a host directory. A served directory is no directory to the kernel, and a
+        // name a mount leaves to what lies below it (except=) is not in the fd's host directory.
         Task.OpenFile dir = task.fds.open.get(dirfd);
-        if (dir != null && dir.served() != null) {
+        if (dir != null && (dir.served() != null || excepted(dir.path(), path))) {
             return false;
         }
         if (dir == null || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS))) {
@@ -402,6 +403,11 @@ final class PathCallRouting {
         // host directory, where the kernel is right anyway.)
         int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
         return mode < 0 || !isDirectory(mode);
+    }
+
+    /** True when the mount of the directory {@code dir} leaves its entry {@code name} to another (except=). */
+    private boolean excepted(String dir, String name) {
+        return mounts.owner(PathNames.child(dir, name), Integer.MAX_VALUE) != mounts.owner(dir, Integer.MAX_VALUE);
     }
 
     /**

@@ -55,8 +55,22 @@ final class ServedPathCalls {
      */
     record Call(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths, PendingExit exit,
             java.util.function.Supplier<Caller> who, OpenDescription fd) {
+        /** The thread's ids, groups and umask: what a new file gets. */
         Caller caller() {
             return who.get();
+        }
+
+        /**
+         * Whose permissions the kernel's checks judge: the caller's, or, where the host decides
+         * ({@link #hostDecides}), anyone's that passes root's checks (the thread's ids are not read then).
+         */
+        Caller checks() {
+            return hostDecides() ? Caller.HOST_DECIDES : who.get();
+        }
+
+        /** True when the module's host calls, made as the guest's own user, decide what it may do. */
+        boolean hostDecides() {
+            return Caller.HOST_MAY_DECIDE && fs().hostDecidesPermissions();
         }
 
         Resolution r() {
@@ -97,16 +111,18 @@ final class ServedPathCalls {
     private final GuestPaths paths;
     private final ScriptExec scripts;
     private final int ownPid;
-    private final Runnable firstOpen;
+    /** Hears of each served open (the filter grows at the first). */
+    private final java.util.function.Consumer<OpenDescription> opened;
 
-    ServedPathCalls(VirtualFds fds, HostFiles host, Tasks tasks, GuestPaths paths, int ownPid, Runnable firstOpen) {
+    ServedPathCalls(VirtualFds fds, HostFiles host, Tasks tasks, GuestPaths paths, int ownPid,
+            java.util.function.Consumer<OpenDescription> opened) {
         this.fds = fds;
         this.host = host;
         this.tasks = tasks;
         this.paths = paths;
         this.scripts = new ScriptExec(paths);
         this.ownPid = ownPid;
-        this.firstOpen = firstOpen;
+        this.opened = opened;
         for (String open : List.of("open", "creat", "openat", "openat2")) {
             handlers.put(open, this::open);
         }
@@ -223,14 +239,14 @@ final class ServedPathCalls {
 
     /** The caller needs write and search permission in the directory holding the path's last name. */
     private static void checkParentWritable(Call c, Resolution r) throws VuException {
-        if (c.caller().root() || r.path().equals(r.mount().point())) {
+        if (c.checks().privileged() || r.path().equals(r.mount().point())) {
             return;
         }
         String parent = PathNames.parent(r.path());
         if (!PathNames.isWithin(parent, r.mount().point())) {
             return; // the mount point's directory: not the module's to judge
         }
-        int denied = c.caller().access(lstat(r.mount(), parent), Caller.W_OK | Caller.X_OK);
+        int denied = c.checks().access(lstat(r.mount(), parent), Caller.W_OK | Caller.X_OK);
         if (denied != 0) {
             throw new VuException(denied, "no write permission in the directory");
         }
@@ -242,7 +258,11 @@ final class ServedPathCalls {
         if ((want & Caller.W_OK) != 0 && c.mount().readOnly()) {
             return -Errno.EROFS;
         }
-        return -c.caller().access(s, want);
+        int denied = c.checks().access(s, want);
+        if (denied == 0 && c.hostDecides() && (want & (Caller.R_OK | Caller.W_OK)) != 0) {
+            ModuleCalls.run(() -> c.fs().access(c.rel(), want), c.mount().module());
+        }
+        return -denied;
     }
 
     private long readlink(Call c) throws VuException {
@@ -262,7 +282,7 @@ final class ServedPathCalls {
         if (!s.isDirectory()) {
             return -Errno.ENOTDIR;
         }
-        int denied = c.caller().access(s, Caller.X_OK);
+        int denied = c.checks().access(s, Caller.X_OK);
         if (denied != 0) {
             return -denied;
         }
@@ -294,7 +314,7 @@ final class ServedPathCalls {
         if (lstatIfAny(c.mount(), c.r().path()) != null) {
             return -Errno.EEXIST;
         }
-        if ((type == FileStat.S_IFCHR || type == FileStat.S_IFBLK) && !c.caller().root()) {
+        if ((type == FileStat.S_IFCHR || type == FileStat.S_IFBLK) && !c.checks().privileged()) {
             return -Errno.EPERM;
         }
         checkParentWritable(c, c.r());
@@ -376,7 +396,7 @@ final class ServedPathCalls {
         if (c.mount().readOnly()) {
             return -Errno.EROFS; // (a path call is refused before; an fd's call is not)
         }
-        if (!c.caller().owns(lstat(c))) {
+        if (!c.checks().owns(lstat(c))) {
             return -Errno.EPERM;
         }
         ModuleCalls.run(() -> c.fs().chmod(c.rel(), (int) mode & 07777), c.mount().module());
@@ -390,10 +410,10 @@ final class ServedPathCalls {
         int uid = (int) uidArg;
         int gid = (int) gidArg;
         FileStat s = lstat(c);
-        if (!c.caller().root()) {
+        if (!c.checks().privileged()) {
             boolean uidKept = uid == -1 || uid == s.uid();
             boolean ownGroup = gid == -1 || gid == c.caller().credentials().gid() || c.caller().groups().contains(gid);
-            if (!c.caller().owns(s) || !uidKept || !ownGroup) {
+            if (!c.checks().owns(s) || !uidKept || !ownGroup) {
                 return -Errno.EPERM;
             }
         }
@@ -413,7 +433,7 @@ final class ServedPathCalls {
         if (length < 0) {
             return -Errno.EINVAL;
         }
-        int denied = c.caller().access(s, Caller.W_OK);
+        int denied = c.checks().access(s, Caller.W_OK);
         if (denied != 0) {
             return -denied;
         }
@@ -471,7 +491,7 @@ final class ServedPathCalls {
             mtime = t[1];
         }
         // Setting given times needs ownership; setting "now" needs write permission or ownership.
-        if (explicit ? !c.caller().owns(s) : !c.caller().owns(s) && c.caller().access(s, Caller.W_OK) != 0) {
+        if (explicit ? !c.checks().owns(s) : !c.checks().owns(s) && c.checks().access(s, Caller.W_OK) != 0) {
             return explicit ? -Errno.EPERM : -Errno.EACCES;
         }
         long a = atime;
@@ -517,7 +537,7 @@ final class ServedPathCalls {
         if (size > 0 && c.stop().memory().read(c.stop().tid(), c.arg(2), value, (int) size) != size) {
             return -Errno.EFAULT;
         }
-        if (!c.caller().owns(lstat(c))) {
+        if (!c.checks().owns(lstat(c))) {
             return -Errno.EPERM;
         }
         ModuleCalls.run(() -> c.fs().setxattr(c.rel(), name, value, (int) c.arg(4)), c.mount().module());
@@ -541,7 +561,7 @@ final class ServedPathCalls {
         if (name == null) {
             return -Errno.EFAULT;
         }
-        if (!c.caller().owns(lstat(c))) {
+        if (!c.checks().owns(lstat(c))) {
             return -Errno.EPERM;
         }
         ModuleCalls.run(() -> c.fs().removexattr(c.rel(), name), c.mount().module());
@@ -601,7 +621,7 @@ final class ServedPathCalls {
             }
             int want = (access == OpenDescription.O_RDWR ? Caller.R_OK | Caller.W_OK
                     : access == OpenDescription.O_WRONLY ? Caller.W_OK : Caller.R_OK);
-            int denied = pathOnly ? 0 : c.caller().access(s, want);
+            int denied = pathOnly ? 0 : c.checks().access(s, want);
             if (denied != 0) {
                 return -denied;
             }
@@ -613,6 +633,16 @@ final class ServedPathCalls {
             ModuleCalls.run(() -> c.fs().truncate(c.rel(), 0), c.mount().module());
         }
         int openFlags = (int) flags;
+        if (!pathOnly && !openat2 && isNode(s)) {
+            String[] node = {null};
+            ModuleCalls.run(() -> node[0] = c.fs().hostNode(c.rel(), openFlags), c.mount().module());
+            if (node[0] != null) {
+                return openNode(c, arg, node[0]);
+            }
+        }
+        // Where close does not stop, the descriptions closed since the last open are closed
+        // now: a walk over many files holds only those it still has open.
+        fds.collect();
         // An O_PATH fd only names the file: the module does not open it.
         Mount mount = c.mount();
         VirtualFile file = pathOnly ? () -> mount.lstat(path)
@@ -624,7 +654,7 @@ final class ServedPathCalls {
             ModuleCalls.run(file::close, c.mount().module());
             throw e;
         }
-        firstOpen.run();
+        opened.accept(d);
         PendingExit exit = c.exit();
         exit.served = d;
         exit.servedPath = path;
@@ -640,6 +670,24 @@ final class ServedPathCalls {
         return REWRITTEN;
     }
 
+    private static boolean isNode(FileStat s) {
+        int type = s.type();
+        return type == FileStat.S_IFIFO || type == FileStat.S_IFSOCK || type == FileStat.S_IFCHR || type == FileStat.S_IFBLK;
+    }
+
+    /**
+     * The kernel opens the host node the module named, with the guest's flags; the fd is
+     * recorded at the exit with its view path, as an fd opened through a bind mount.
+     */
+    private static long openNode(Call c, PathArg arg, String node) throws PtraceException {
+        PendingExit exit = c.exit();
+        if (!exit.setPathArg(c.stop(), arg.index(), node)) {
+            return -Errno.EFAULT;
+        }
+        exit.opened = new Resolution(0, c.r().path(), c.mount(), node, true, false, false);
+        return REWRITTEN;
+    }
+
     /**
      * execve and execveat of a served file: the kernel execs a copy of it, put in a memory
      * file that the guest's call names by /proc path (closed at the call's exit). A "#!"
@@ -647,7 +695,7 @@ final class ServedPathCalls {
      */
     private long exec(Call c, int flagsIndex) throws VuException, PtraceException {
         FileStat s = lstat(c);
-        if (s.type() != FileStat.S_IFREG || c.caller().access(s, Caller.X_OK) != 0) {
+        if (s.type() != FileStat.S_IFREG || c.checks().access(s, Caller.X_OK) != 0) {
             return -Errno.EACCES;
         }
         VirtualFile file = ModuleCalls.guarded(() -> c.fs().open(c.rel(), O_RDONLY), c.mount().module());

@@ -20,6 +20,15 @@ public interface MountedFileSystem {
     String hostPath(String relativePath) throws VuException;
 
     /**
+     * False for a path below the mount point that this file system leaves to what lies below
+     * the mount (an older mount, or the host): vufs's {@code except=}. Asked for every path the
+     * view resolves through the mount, so it must be cheap.
+     */
+    default boolean claims(String relativePath) {
+        return true;
+    }
+
+    /**
      * Called at {@code umount2}; {@code force} is true for MNT_FORCE or MNT_DETACH.
      *
      * @throws VuException EBUSY to refuse

@@ -39,6 +39,24 @@ public interface ServedFileSystem extends MountedFileSystem {
         return java.util.Map.of();
     }
 
+    /**
+     * True when the module's own host calls decide who may do what (they run as the user who
+     * started umvu, and a refusal is the module's to handle: vufs copies a file up where the
+     * host will not let it be written). Where umvu runs as a user other than root, the
+     * hypervisor then checks permissions as the kernel checks root's: only that something is
+     * executable or searchable. (A root umvu checks the thread's own ids, as for any file system.)
+     */
+    default boolean hostDecidesPermissions() {
+        return false;
+    }
+
+    /**
+     * access(2) where the host decides ({@link #hostDecidesPermissions}): whether the guest
+     * could read or write the file ({@code mode}: R_OK = 4, W_OK = 2), EACCES if not.
+     */
+    default void access(String relativePath, int mode) throws VuException {
+    }
+
     /** The attributes of the file at the path, a symlink not followed; ENOENT when there is none. */
     FileStat lstat(String relativePath) throws VuException;
 
@@ -53,6 +71,16 @@ public interface ServedFileSystem extends MountedFileSystem {
      * has been applied through {@link #truncate}.
      */
     VirtualFile open(String relativePath, int flags) throws VuException;
+
+    /**
+     * For an open of a fifo, socket or device node: the host node the kernel should open
+     * itself, so that the open blocks, polls and meets its other end as the kernel's own does
+     * (after whatever the module must do first, a copy-up say); null to serve the node as any
+     * file. The guest's fd is then the kernel's.
+     */
+    default String hostNode(String relativePath, int flags) throws VuException {
+        return null;
+    }
 
     /** Creates an empty regular file (open with O_CREAT of a missing name); mode has the umask applied. */
     default void create(String relativePath, int mode, Credentials owner) throws VuException {

@@ -10,7 +10,8 @@ public interface ViewPaths {
      * The host path of the existing file at {@code path} in the view (relative paths start at
      * the calling guest's working directory), every symlink resolved.
      *
-     * @throws VuException ENOENT, ENOTDIR, ELOOP, EACCES... as resolving the path in the view gives
+     * @throws VuException ENOENT, ENOTDIR, ELOOP, EACCES... as resolving the path in the view
+     *                     gives; EOPNOTSUPP for a file another module serves (no host file holds it)
      */
     String hostPath(String path) throws VuException;
 }

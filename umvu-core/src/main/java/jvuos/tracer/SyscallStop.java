@@ -38,6 +38,7 @@ public final class SyscallStop {
     private long skipResult;
     private long pushedBelow;
     private Long newReturnValue;
+    private long repeated = -1;
 
     SyscallStop(Ptrace ptrace, GuestMemory memory) {
         this.ptrace = ptrace;
@@ -53,6 +54,15 @@ public final class SyscallStop {
         skipped = false;
         pushedBelow = entry ? info.stackPointer() - RED_ZONE : 0;
         newReturnValue = null;
+        repeated = -1;
+    }
+
+    /**
+     * The call the handler had the thread make again ({@link #repeatAtExit}), or -1: its entry
+     * is shown to the handler whether the filter stops at that call or not.
+     */
+    long repeated() {
+        return repeated;
     }
 
     /** Writes the changes back; true when the handler skipped the call. */
@@ -142,9 +152,11 @@ public final class SyscallStop {
 
     /**
      * At an exit stop: the thread makes call {@code nr} again when it resumes, as if it had
-     * not made it yet (its arguments as the handler leaves them).
+     * not made it yet (its arguments as the handler leaves them); the handler sees its entry
+     * even where the filter lets that call run without a stop.
      */
     public void repeatAtExit(long nr) throws PtraceException {
+        repeated = nr;
         load();
         registers.set(Registers.RIP, registers.get(Registers.RIP) - SYSCALL_INSTRUCTION_LENGTH);
         registers.set(Registers.RAX, nr);

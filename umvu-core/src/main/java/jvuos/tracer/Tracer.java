@@ -135,13 +135,29 @@ public final class Tracer implements FilterControl {
         return rootPid;
     }
 
+    /** Adds a rule; one for the same argument of the same call widens that one (the first rule met answers). */
+    private void addRule(SeccompFilter.ArgRule rule) {
+        for (int i = 0; i < grownRules.size(); i++) {
+            SeccompFilter.ArgRule old = grownRules.get(i);
+            if (old.nr() == rule.nr() && old.arg() == rule.arg()) {
+                java.util.Set<Integer> values = new java.util.LinkedHashSet<>(old.values());
+                values.addAll(rule.values());
+                grownRules.set(i, new SeccompFilter.ArgRule(rule.nr(), rule.arg(), List.copyOf(values)));
+                return;
+            }
+        }
+        grownRules.add(rule);
+    }
+
     @Override
     public void traceAlso(BitSet syscalls, List<SeccompFilter.ArgRule> argRules) {
         if (legacy) {
             return; // every call already stops
         }
         grownSyscalls.or(syscalls);
-        grownRules.addAll(argRules);
+        for (SeccompFilter.ArgRule rule : argRules) {
+            addRule(rule);
+        }
         // A syscall that now always stops needs no rule for some of its arguments (a rule
         // answers "allow" for the other values, before the syscall's own verdict is looked at).
         List<SeccompFilter.ArgRule> rules = grownRules.stream().filter(r -> !grownSyscalls.get(r.nr())).toList();
@@ -338,7 +354,11 @@ public final class Tracer implements FilterControl {
                         process.waiting.add(t);
                         return;
                     }
-                } else if (process.legacy) {
+                } else if (process.legacy || t.repeating >= 0) {
+                    // (A signal handler's calls may come before the repeated one: shown too.)
+                    if (info.nr() == t.repeating) {
+                        t.repeating = -1;
+                    }
                     dispatch(t, true);
                 }
                 // else: a thread that was in PTRACE_SYSCALL mode when its process got its
@@ -368,6 +388,7 @@ public final class Tracer implements FilterControl {
                         handler.onSyscallExit(stop);
                     }
                     stop.commit(false);
+                    t.repeating = stop.repeated();
                 }
             }
             default -> {
@@ -448,12 +469,13 @@ public final class Tracer implements FilterControl {
     }
 
     /**
-     * PTRACE_SYSCALL where a syscall stop is wanted (legacy mode, a call whose exit matters,
+     * PTRACE_SYSCALL where a syscall stop is wanted (legacy mode, a call whose exit matters, a call made again,
      * a process waiting for its grown filter), else PTRACE_CONT.
      */
     private void resume(Tracee t, int signal) throws PtraceException {
         GuestProcess p = t.process;
-        if (p.legacy || p.needsFilter || t.awaitingExit || t.pendingResult != null || t.injection != null) {
+        if (p.legacy || p.needsFilter || t.awaitingExit || t.pendingResult != null || t.injection != null
+                || t.repeating >= 0) {
             ptrace.syscall(t.tid, signal);
         } else {
             ptrace.cont(t.tid, signal);
@@ -475,6 +497,8 @@ public final class Tracer implements FilterControl {
         /** Its current call was dispatched at a legacy entry stop: its seccomp stop, if any, is not a new call. */
         boolean dispatchedAtEntry;
         boolean awaitingExit;
+        /** The call the handler made it repeat at an exit stop, or -1: until its entry, every entry goes to the handler. */
+        long repeating = -1;
         /** The result of a call skipped at a legacy entry stop, to be set at its exit stop. */
         Long pendingResult;
         FilterInjection injection;

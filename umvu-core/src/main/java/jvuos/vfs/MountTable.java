@@ -35,16 +35,29 @@ public final class MountTable {
         return Collections.unmodifiableList(mounts);
     }
 
-    /** The mount a canonical path belongs to among mounts older than {@code epoch}, or null for the host. */
+    /**
+     * The mount a canonical path belongs to among mounts older than {@code epoch}, or null for
+     * the host; a mount that does not claim the path ({@code except=}) leaves it to the next.
+     */
     public Mount owner(String path, int epoch) {
         Mount best = null;
         for (Mount m : mounts) {
             if (m.epoch() < epoch && PathNames.isWithin(path, m.point())
-                    && (best == null || m.point().length() >= best.point().length())) {
+                    && (best == null || m.point().length() >= best.point().length())
+                    && claims(m, path)) {
                 best = m;
             }
         }
         return best;
+    }
+
+    /** Whether the mount's file system takes the path as its own; a module that fails to say, does. */
+    private static boolean claims(Mount m, String path) {
+        try {
+            return m.fs().claims(m.relative(path));
+        } catch (RuntimeException | LinkageError e) {
+            return true;
+        }
     }
 
     /** True when some mount point's last component is {@code name}. */

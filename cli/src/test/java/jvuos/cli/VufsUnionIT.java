@@ -239,6 +239,33 @@ class VufsUnionIT {
         assertEquals(before, hostTree(d.resolve("B")), "the cow view wrote B on the host");
     }
 
+    /**
+     * Under a root umvu the kernel's checks are made for the guest's own ids and umask, which
+     * the hypervisor keeps between calls: a change of either (umask, setuid) is seen at once,
+     * and a umask set by one thread holds for the others (they share it).
+     */
+    @Test
+    void umaskAndIdChangesAreSeenAtOnce() {
+        assumeRoot("a process that drops to nobody");
+        Path d = prepare(scratch.resolve("ids"), "chmod 755 B", "A", "B");
+        Run run = Run.umvu(d, "", List.of(), List.of("bash", "-c", """
+                vumount -t vufs -o cow "$PWD/A" "$PWD/B" || exit 1
+                cd B && python3 -c '
+                import os, threading
+                os.umask(0o077); os.mkdir("a"); os.umask(0o022); os.mkdir("b")
+                t = threading.Thread(target=os.umask, args=(0o027,)); t.start(); t.join()
+                os.mkdir("c")
+                os.setgroups([]); os.setgid(65534); os.setuid(65534)
+                try:
+                    open("d", "w")
+                except PermissionError as e:
+                    print("nobody may not write here:", e.strerror)
+                '
+                stat -c '%n %a' a b c
+                """));
+        assertEquals(new Run("nobody may not write here: Permission denied\na 700\nb 755\nc 750\n", "", 0), run);
+    }
+
     /** Wrong options, a missing A, A and B inside each other: a one-line error, non-zero, no mount. */
     @Test
     void badMountsAreRefusedWithOneLine() {

@@ -181,8 +181,7 @@ final class ShadowDirectory {
         String prefix = rel + "/";
         whiteouts.removeIf(w -> w.startsWith(prefix));
         attributes.keySet().removeIf(a -> a.startsWith(prefix));
-        FileStat s = host.lstatIfAny(hostPath(rel));
-        if (s != null && s.isDirectory()) {
+        if (host.isPlainDirectory(hostPath(rel))) {
             removeTree(hostPath(rel));
         }
     }
@@ -205,13 +204,13 @@ final class ShadowDirectory {
             return;
         }
         String parent = rel.substring(0, slash);
-        FileStat s = host.lstatIfAny(hostPath(parent));
-        if (s != null && s.isDirectory()) {
-            return;
+        if (host.isPlainDirectory(hostPath(parent))) {
+            return; // (reached without a symlink: what is written below it stays in A)
         }
-        if (s != null) {
-            // A whiteout: what lies below a whited-out name is never asked about (nor made).
-            throw new VuException(Errno.EIO, "a record below the whited-out " + parent);
+        if (host.lstatIfAny(hostPath(parent)) != null) {
+            // A whiteout (what lies below a whited-out name is never asked about, nor made), or
+            // a symlink that a hand-made A put there.
+            throw new VuException(Errno.EIO, "no directory of the shadow at " + parent);
         }
         makeParents(parent);
         host.mkdir(hostPath(parent), 0700);
@@ -268,8 +267,7 @@ final class ShadowDirectory {
                 setAttributes(to + e.getKey().substring(from.length()), e.getValue());
             }
         }
-        FileStat s = host.lstatIfAny(hostPath(from));
-        if (s != null && s.isDirectory()) {
+        if (host.isPlainDirectory(hostPath(from))) {
             removeTree(hostPath(from));
         }
     }

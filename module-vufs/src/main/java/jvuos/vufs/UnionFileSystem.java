@@ -49,6 +49,7 @@ final class UnionFileSystem implements ServedFileSystem {
     /** How many lower directories are remembered as reached without a symlink. */
     private static final int PLAIN_DIRECTORIES_KEPT = 8192;
     private static final int R_OK = 4;
+    private static final int W_OK = 2;
 
     private final MountOptions.Mode mode;
     private final String upper;
@@ -478,9 +479,9 @@ final class UnionFileSystem implements ServedFileSystem {
         return whitedOut;
     }
 
-    /** True when a new name {@code rel} could be made in B and be seen: B has its directory, and no whiteout hides it. */
+    /** True when a new name {@code rel} could be made in B and be seen: the view shows B's directory, and no whiteout hides the name. */
     private boolean lowerMayTake(String rel) throws VuException {
-        return !shadow.whitedOut(rel) && lowerDirectoryIsPlain(parent(rel));
+        return !shadow.whitedOut(rel) && showsLowerDirectory(parent(rel));
     }
 
     /** The owner a new file gets: the caller's; what the host refuses is recorded, on A. */
@@ -510,15 +511,10 @@ final class UnionFileSystem implements ServedFileSystem {
     @Override
     public void create(String rel, int perm, Credentials owner) throws VuException {
         dropCreated();
-        String[] made = new String[1];
-        int[] fd = {-1};
-        create(rel, p -> {
-            fd[0] = host.open(p, LayerCalls.O_RDWR | LayerCalls.O_CREAT | LayerCalls.O_EXCL | LayerCalls.O_NOFOLLOW, 0600);
-            made[0] = p;
-        });
-        created = new Created(rel, fd[0], made[0]);
-        own(rel, made[0], owner);
-        host.chmod(made[0], perm); // the mode exactly: the hypervisor's own umask must not apply
+        create(rel, p -> created = new Created(rel,
+                host.open(p, LayerCalls.O_RDWR | LayerCalls.O_CREAT | LayerCalls.O_EXCL | LayerCalls.O_NOFOLLOW, 0600), p));
+        own(rel, created.hostPath, owner);
+        host.chmod(created.hostPath, perm); // the mode exactly: the hypervisor's own umask must not apply
     }
 
     private void dropCreated() {
@@ -542,12 +538,21 @@ final class UnionFileSystem implements ServedFileSystem {
         host.chmod(made[0], perm);
     }
 
-    /** A directory made where one of B was removed starts empty: B's entries stay hidden. */
+    /**
+     * A directory made (or moved) where one of B was removed starts as A has it: B's entries
+     * stay hidden, at every depth. Each is whited out, or, where A has a directory of that name
+     * over one of B's, made opaque in turn, so that VUOS, which knows no opaque directories,
+     * shows the same.
+     */
     private void makeOpaque(String rel) throws VuException {
         List<String> names = new ArrayList<>();
         for (DirEntry e : host.list(lowerPath(rel))) {
-            if (host.lstatIfAny(upperPath(child(rel, e.name()))) == null) {
+            String c = child(rel, e.name());
+            FileStat inA = host.lstatIfAny(upperPath(c));
+            if (inA == null) {
                 names.add(e.name());
+            } else if (inA.isDirectory() && !shadow.attributes(c).opaque() && host.isPlainDirectory(lowerPath(c))) {
+                makeOpaque(c);
             }
         }
         shadow.hideAll(rel, names);
@@ -709,6 +714,9 @@ final class UnionFileSystem implements ServedFileSystem {
         }
         ensureUpperDirectory(parent(newRel));
         host.rename(source, upperPath(newRel), flags & LayerCalls.RENAME_EXCHANGE);
+        if (!exchange && to != null && to.upper && (to.stat.isDirectory() || to.stat.nlink() == 1)) {
+            inodes.gone(to.stat.ino()); // replaced: the host may give its number to a new file
+        }
         boolean oldStaysHidden = !exchange && lowerHas(oldRel);
         renamed(oldRel, newRel, exchange);
         if (oldStaysHidden) {
@@ -867,6 +875,9 @@ final class UnionFileSystem implements ServedFileSystem {
     @Override
     public void access(String rel, int want) throws VuException {
         Found f = find(rel);
+        if (f.upper && mode == MountOptions.Mode.MERGE && (want & W_OK) != 0) {
+            throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+        }
         int asked = f.upper || mode == MountOptions.Mode.MERGE ? want : R_OK;
         if (!host.mayAccess(f.hostPath, asked)) {
             throw new VuException(Errno.EACCES, rel);

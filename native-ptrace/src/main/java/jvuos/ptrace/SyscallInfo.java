@@ -40,6 +40,11 @@ public final class SyscallInfo {
         return (int) (words[0] >>> 32);
     }
 
+    /** Where the guest made the call: the address after its syscall instruction. */
+    public long instructionPointer() {
+        return words[1];
+    }
+
     /** The guest's stack pointer when it made the call. */
     public long stackPointer() {
         return words[2];

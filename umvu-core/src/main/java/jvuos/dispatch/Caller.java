@@ -12,12 +12,15 @@ import jvuos.errno.Errno;
 
 /**
  * Who makes a call on a served file, as the kernel would check it: the thread's file-system
- * ids, supplementary groups and umask, read from /proc/TID/status when a call needs them.
+ * ids, supplementary groups and umask, read from /proc/TID/status when a call first needs
+ * them and kept by its {@link Task} until they may change.
  */
 record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean hostDecides) {
     static final int R_OK = 4;
     static final int W_OK = 2;
     static final int X_OK = 1;
+    /** Whom a call is checked as when /proc cannot say who makes it: nobody, umask 077 (a failure never gives rights). */
+    static final Caller UNKNOWN = new Caller(new Credentials(65534, 65534), Set.of(), 077, false);
     /**
      * Who passes the checks on a file system whose host calls decide permissions
      * ({@code ServedFileSystem.hostDecidesPermissions}): anyone that root's checks let pass.
@@ -31,34 +34,11 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
      */
     static final boolean HOST_MAY_DECIDE = jvuos.ptrace.Native.libc().geteuid() != 0;
 
-    /** {@link #of}, read at the first need and kept: /proc/TID/status costs more than most calls that ask. */
-    static java.util.function.Supplier<Caller> lazy(int tid) {
-        return new Lazy(tid);
-    }
-
-    /** (A class, not a lambda: a lambda's class would be made while the first guest waits.) */
-    private static final class Lazy implements java.util.function.Supplier<Caller> {
-        private final int tid;
-        private Caller read;
-
-        Lazy(int tid) {
-            this.tid = tid;
-        }
-
-        @Override
-        public Caller get() {
-            if (read == null) {
-                read = of(tid);
-            }
-            return read;
-        }
-    }
-
-    /** The thread's ids; root with umask 022 when /proc cannot say (a thread gone meanwhile). */
+    /** The thread's ids, groups and umask as /proc shows them, or null when it cannot say (a thread gone, no fd left). */
     static Caller of(int tid) {
-        int uid = 0;
-        int gid = 0;
-        int umask = 022;
+        int uid = -1;
+        int gid = -1;
+        int umask = -1;
         Set<Integer> groups = new HashSet<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
@@ -78,9 +58,9 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // keep the defaults
+            return null;
         }
-        return new Caller(new Credentials(uid, gid), groups, umask, false);
+        return uid < 0 || gid < 0 || umask < 0 ? null : new Caller(new Credentials(uid, gid), groups, umask, false);
     }
 
     /** A line's fields, split at runs of spaces and tabs. */

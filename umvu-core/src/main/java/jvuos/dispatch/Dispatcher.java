@@ -46,6 +46,12 @@ public final class Dispatcher implements SyscallHandler {
     private static final int F_SETFL = 4;
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
+    private static final int SYS_UMASK = 95;
+    /**
+     * The calls that change a thread's ids or umask, which served calls keep (Task.caller):
+     * umask, setuid, setgid, setreuid, setregid, setgroups, setresuid, setresgid, setfsuid, setfsgid.
+     */
+    private static final int[] CREDENTIAL_CALLS = {SYS_UMASK, 105, 106, 113, 114, 116, 117, 119, 122, 123};
     private static final int SYS_GETCWD = 79;
     private static final int SYS_FCHDIR = 81;
     private static final int SYS_MOUNT = 165;
@@ -136,6 +142,16 @@ public final class Dispatcher implements SyscallHandler {
         serve(SYS_FCNTL, (stop, task) -> stop.arg(1) == F_DUPFD || stop.arg(1) == F_DUPFD_CLOEXEC
                 ? fdCalls.dup(stop, task) : fdCalls.fdCall(stop, task));
         serve(SYS_FCHDIR, fdCalls::fchdir);
+        for (int nr : CREDENTIAL_CALLS) {
+            serve(nr, (stop, task) -> {
+                if (nr == SYS_UMASK) {
+                    tasks.umaskChanged(task);
+                } else {
+                    task.credentialsMayChange();
+                }
+                return Resume.RUN;
+            });
+        }
         serve(ServedFdCalls.SYS_CLOSE_RANGE, fdCalls::closeRange);
         serve(ServedMappings.SYS_MMAP, mmaps::mmap);
         serve(VuCalls.MSOCKET, (stop, task) -> exits.await(stop.tid(), sockets.msocket(stop, task)));
@@ -159,9 +175,15 @@ public final class Dispatcher implements SyscallHandler {
         return set;
     }
 
-    /** The calls that stop once something is mounted. */
+    /**
+     * The calls that stop once something is mounted (with the rare ones that change the ids
+     * and umask that served calls keep, {@link #CREDENTIAL_CALLS}).
+     */
     private BitSet mountedSyscalls() {
         BitSet set = pathCalls().numbers();
+        for (int nr : CREDENTIAL_CALLS) {
+            set.set(nr);
+        }
         set.set(SYS_GETCWD);
         set.set(SYS_FCHDIR);
         set.set(SYS_DUP);

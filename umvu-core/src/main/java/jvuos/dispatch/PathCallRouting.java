@@ -360,7 +360,7 @@ final class PathCallRouting {
         }
         jvuos.module.FileStat s = new jvuos.module.FileStat((int) ids[2], 0, 1, (int) ids[0], (int) ids[1], 0, 0, 0, 0,
                 0, 0, 0);
-        if (Caller.of(stop.tid()).access(s, Caller.X_OK) != 0) {
+        if (task.caller(stop.tid()).access(s, Caller.X_OK) != 0) {
             return ScriptExec.KERNEL; // the kernel refuses a script without its x bit before its interpreter is looked for
         }
         return scripts.exec(stop, task, call, guestPath, exit, head, n, stop.nr() == SYS_EXECVEAT ? 4 : -1, true);
@@ -787,7 +787,7 @@ final class PathCallRouting {
     private Resume served(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths,
             PendingExit exit, OpenDescription byFd) throws PtraceException {
         long result = servedPaths.serve(new ServedPathCalls.Call(stop, task, call, resolved, guestPaths, exit,
-                Caller.lazy(stop.tid()), byFd));
+                byFd));
         if (result != ServedPathCalls.REWRITTEN) {
             log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
             return Dispatcher.skip(stop, result);

@@ -200,7 +200,7 @@ final class ServedFdCalls {
     private static ServedPathCalls.Call pathCall(Call c) {
         return new ServedPathCalls.Call(c.stop(), c.task(), null,
                 new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d())}, new String[] {""}, null,
-                Caller.lazy(c.stop().tid()), c.d());
+                c.d());
     }
 
     private static FileStat stat(Call c) throws VuException {

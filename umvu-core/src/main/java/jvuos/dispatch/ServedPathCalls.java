@@ -50,14 +50,13 @@ final class ServedPathCalls {
     /**
      * One intercepted call whose first served path is {@link #r}; {@code fd} is the open
      * description when the call names its file by an fd (AT_EMPTY_PATH, fchmod...), whose
-     * attributes then come from the open file, unlinked or not. {@code who} gives the caller's
-     * ids, read from /proc only by a call that needs them (a stat does not).
+     * attributes then come from the open file, unlinked or not.
      */
     record Call(SyscallStop stop, Task task, PathCall call, Resolution[] resolved, String[] guestPaths, PendingExit exit,
-            java.util.function.Supplier<Caller> who, OpenDescription fd) {
+            OpenDescription fd) {
         /** The thread's ids, groups and umask: what a new file gets. */
         Caller caller() {
-            return who.get();
+            return task.caller(stop.tid()); // read from /proc only by a call that needs it: a stat does not
         }
 
         /**
@@ -65,7 +64,7 @@ final class ServedPathCalls {
          * ({@link #hostDecides}), anyone's that passes root's checks (the thread's ids are not read then).
          */
         Caller checks() {
-            return hostDecides() ? Caller.HOST_DECIDES : who.get();
+            return hostDecides() ? Caller.HOST_DECIDES : caller();
         }
 
         /** True when the module's host calls, made as the guest's own user, decide what it may do. */
@@ -599,8 +598,8 @@ final class ServedPathCalls {
         int access = (int) flags & OpenDescription.O_ACCMODE;
         boolean writes = access == OpenDescription.O_WRONLY || access == OpenDescription.O_RDWR;
         if (s == null) {
-            if ((flags & O_CREAT) == 0) {
-                return -Errno.ENOENT;
+            if ((flags & O_CREAT) == 0 || pathOnly) {
+                return -Errno.ENOENT; // (O_PATH leaves every flag but O_CLOEXEC, O_DIRECTORY and O_NOFOLLOW aside)
             }
             if (PathNames.endsAsDirectory(c.guestPaths()[0])) {
                 return -Errno.EISDIR;
@@ -610,7 +609,7 @@ final class ServedPathCalls {
             ModuleCalls.run(() -> c.fs().create(c.rel(), perm, c.caller().credentials()), c.mount().module());
             s = lstat(c);
         } else {
-            if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+            if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && !pathOnly) {
                 return -Errno.EEXIST;
             }
             if (s.isSymlink() && !pathOnly) {
@@ -633,6 +632,7 @@ final class ServedPathCalls {
             ModuleCalls.run(() -> c.fs().truncate(c.rel(), 0), c.mount().module());
         }
         int openFlags = (int) flags;
+        // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a node is served.)
         if (!pathOnly && !openat2 && isNode(s)) {
             String[] node = {null};
             ModuleCalls.run(() -> node[0] = c.fs().hostNode(c.rel(), openFlags), c.mount().module());

@@ -4,8 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What the dispatcher keeps about one guest thread: its process id and the two parts of its
- * state that threads and processes may share (clone flags CLONE_FS and CLONE_FILES).
+ * What the dispatcher keeps about one guest thread: its process id, the two parts of its
+ * state that threads and processes may share (clone flags CLONE_FS and CLONE_FILES), and its
+ * ids as served calls check them.
  */
 final class Task {
     final int tgid;
@@ -13,12 +14,34 @@ final class Task {
     Fds fds;
     /** What belongs to the whole process, shared by its threads. */
     final Proc proc;
+    /**
+     * The thread's ids, groups and umask as /proc last showed them, null until a served call
+     * needs them; forgotten at each call that may change them (the setuid family; umask, in
+     * every thread that shares the umask), and an exec makes a new Task (a set-user-ID
+     * program under a root umvu). A failed read is not kept.
+     */
+    private Caller caller;
 
     Task(int tgid, Fs fs, Fds fds, Proc proc) {
         this.tgid = tgid;
         this.fs = fs;
         this.fds = fds;
         this.proc = proc;
+    }
+
+    /** The thread's ids, supplementary groups and umask. */
+    Caller caller(int tid) {
+        if (caller == null) {
+            caller = Caller.of(tid);
+            if (caller == null) {
+                return Caller.UNKNOWN; // (not kept: asked again next time)
+            }
+        }
+        return caller;
+    }
+
+    void credentialsMayChange() {
+        caller = null;
     }
 
     /** The state of a process that its threads share: a fork copies it, an exec keeps it. */

@@ -46,6 +46,15 @@ final class Tasks {
         byTid.put(pid, new Task(task.tgid, task.fs, task.fds.copy(), task.proc));
     }
 
+    /** umask(2): the umask is the fs_struct's, shared by every thread of the same {@link Task.Fs} (CLONE_FS). */
+    void umaskChanged(Task task) {
+        for (Task t : byTid.values()) {
+            if (t.fs == task.fs) {
+                t.credentialsMayChange();
+            }
+        }
+    }
+
     void gone(int tid) {
         byTid.remove(tid);
     }

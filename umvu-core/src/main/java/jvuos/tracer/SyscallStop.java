@@ -39,6 +39,7 @@ public final class SyscallStop {
     private long pushedBelow;
     private Long newReturnValue;
     private long repeated = -1;
+    private long repeatedAt;
 
     SyscallStop(Ptrace ptrace, GuestMemory memory) {
         this.ptrace = ptrace;
@@ -63,6 +64,11 @@ public final class SyscallStop {
      */
     long repeated() {
         return repeated;
+    }
+
+    /** Where the repeated call is made: its entry shows this instruction pointer, as its first making did. */
+    long repeatedAt() {
+        return repeatedAt;
     }
 
     /** Writes the changes back; true when the handler skipped the call. */
@@ -158,6 +164,7 @@ public final class SyscallStop {
     public void repeatAtExit(long nr) throws PtraceException {
         repeated = nr;
         load();
+        repeatedAt = registers.get(Registers.RIP);
         registers.set(Registers.RIP, registers.get(Registers.RIP) - SYSCALL_INSTRUCTION_LENGTH);
         registers.set(Registers.RAX, nr);
         registers.set(Registers.ORIG_RAX, nr);

@@ -356,7 +356,7 @@ public final class Tracer implements FilterControl {
                     }
                 } else if (process.legacy || t.repeating >= 0) {
                     // (A signal handler's calls may come before the repeated one: shown too.)
-                    if (info.nr() == t.repeating) {
+                    if (info.nr() == t.repeating && info.instructionPointer() == t.repeatingAt) {
                         t.repeating = -1;
                     }
                     dispatch(t, true);
@@ -389,6 +389,7 @@ public final class Tracer implements FilterControl {
                     }
                     stop.commit(false);
                     t.repeating = stop.repeated();
+                    t.repeatingAt = stop.repeatedAt();
                 }
             }
             default -> {
@@ -470,12 +471,13 @@ public final class Tracer implements FilterControl {
 
     /**
      * PTRACE_SYSCALL where a syscall stop is wanted (legacy mode, a call whose exit matters, a call made again,
-     * a process waiting for its grown filter), else PTRACE_CONT.
+     * a call dispatched at its entry stop, whose exit ends that, a process waiting for its grown
+     * filter), else PTRACE_CONT.
      */
     private void resume(Tracee t, int signal) throws PtraceException {
         GuestProcess p = t.process;
         if (p.legacy || p.needsFilter || t.awaitingExit || t.pendingResult != null || t.injection != null
-                || t.repeating >= 0) {
+                || t.repeating >= 0 || t.dispatchedAtEntry) {
             ptrace.syscall(t.tid, signal);
         } else {
             ptrace.cont(t.tid, signal);
@@ -499,6 +501,8 @@ public final class Tracer implements FilterControl {
         boolean awaitingExit;
         /** The call the handler made it repeat at an exit stop, or -1: until its entry, every entry goes to the handler. */
         long repeating = -1;
+        /** Where the repeated call is made (its instruction pointer). */
+        long repeatingAt;
         /** The result of a call skipped at a legacy entry stop, to be set at its exit stop. */
         Long pendingResult;
         FilterInjection injection;

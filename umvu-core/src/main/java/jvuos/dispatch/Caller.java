@@ -15,18 +15,18 @@ import jvuos.errno.Errno;
  * ids, supplementary groups and umask, read from /proc/TID/status when a call first needs
  * them and kept by its {@link Task} until they may change.
  */
-record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean hostDecides) {
+record Caller(Credentials credentials, Credentials real, Set<Integer> groups, int umask, boolean hostDecides) {
     static final int R_OK = 4;
     static final int W_OK = 2;
     static final int X_OK = 1;
     /** Whom a call is checked as when /proc cannot say who makes it: nobody, umask 077 (a failure never gives rights). */
-    static final Caller UNKNOWN = new Caller(new Credentials(65534, 65534), Set.of(), 077, false);
+    static final Caller UNKNOWN = new Caller(new Credentials(65534, 65534), new Credentials(65534, 65534), Set.of(), 077, false);
     /**
      * Who passes the checks on a file system whose host calls decide permissions
      * ({@code ServedFileSystem.hostDecidesPermissions}): anyone that root's checks let pass.
      * It names no one: a file made there is owned by the thread's own ids.
      */
-    static final Caller HOST_DECIDES = new Caller(new Credentials(-1, -1), Set.of(), 0, true);
+    static final Caller HOST_DECIDES = new Caller(new Credentials(-1, -1), new Credentials(-1, -1), Set.of(), 0, true);
     /**
      * The host decides only for a hypervisor that is no root: then every guest thread has its
      * ids (a traced exec gains no set-user-ID), so the host's refusals are the guest's. A root
@@ -38,6 +38,8 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
     static Caller of(int tid) {
         int uid = -1;
         int gid = -1;
+        int realUid = -1;
+        int realGid = -1;
         int umask = -1;
         Set<Integer> groups = new HashSet<>();
         try {
@@ -46,8 +48,14 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
                 String[] f = fields(line);
                 switch (f[0]) {
                     case "Umask:" -> umask = Integer.parseInt(f[1], 8);
-                    case "Uid:" -> uid = Integer.parseInt(f[4]);
-                    case "Gid:" -> gid = Integer.parseInt(f[4]);
+                    case "Uid:" -> {
+                        realUid = Integer.parseInt(f[1]);
+                        uid = Integer.parseInt(f[4]);
+                    }
+                    case "Gid:" -> {
+                        realGid = Integer.parseInt(f[1]);
+                        gid = Integer.parseInt(f[4]);
+                    }
                     case "Groups:" -> {
                         for (int i = 1; i < f.length; i++) {
                             groups.add(Integer.parseInt(f[i]));
@@ -60,7 +68,8 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return uid < 0 || gid < 0 || umask < 0 ? null : new Caller(new Credentials(uid, gid), groups, umask, false);
+        return uid < 0 || gid < 0 || realUid < 0 || realGid < 0 || umask < 0 ? null
+                : new Caller(new Credentials(uid, gid), new Credentials(realUid, realGid), groups, umask, false);
     }
 
     /** A line's fields, split at runs of spaces and tabs. */
@@ -77,6 +86,11 @@ record Caller(Credentials credentials, Set<Integer> groups, int umask, boolean h
             }
         }
         return fields.isEmpty() ? new String[] {""} : fields.toArray(new String[0]);
+    }
+
+    /** The same caller judged by its real ids, as access(2) judges (not its file-system ids). */
+    Caller byRealIds() {
+        return new Caller(real, real, groups, umask, hostDecides);
     }
 
     boolean root() {

@@ -41,6 +41,7 @@ final class ServedPathCalls {
     private static final long O_PATH = 010000000;
     private static final long O_TMPFILE = 020000000;
     private static final long AT_REMOVEDIR = 0x200;
+    private static final long AT_EACCESS = 0x200;
     private static final int COPY_CHUNK = 1 << 20;
     private static final long RENAME_EXCHANGE = 2;
     private static final long UTIME_NOW = (1L << 30) - 1;
@@ -129,9 +130,9 @@ final class ServedPathCalls {
         handlers.put("lstat", c -> writeStat(c, c.arg(1)));
         handlers.put("newfstatat", c -> writeStat(c, c.arg(2)));
         handlers.put("statx", c -> put(c.stop(), c.arg(4), Structs.statx(lstat(c), c.mount().dev())));
-        handlers.put("access", c -> access(c, c.arg(1)));
-        handlers.put("faccessat", c -> access(c, c.arg(2)));
-        handlers.put("faccessat2", c -> access(c, c.arg(2)));
+        handlers.put("access", c -> access(c, c.arg(1), false));
+        handlers.put("faccessat", c -> access(c, c.arg(2), false));
+        handlers.put("faccessat2", c -> access(c, c.arg(2), (c.arg(3) & AT_EACCESS) != 0));
         handlers.put("readlink", this::readlink);
         handlers.put("readlinkat", this::readlink);
         handlers.put("chdir", this::chdir);
@@ -251,13 +252,14 @@ final class ServedPathCalls {
         }
     }
 
-    private long access(Call c, long mode) throws VuException {
+    /** access(2) judges by the real ids; faccessat2 with AT_EACCESS by the effective (file-system) ones. */
+    private long access(Call c, long mode, boolean effectiveIds) throws VuException {
         FileStat s = lstat(c);
         int want = (int) mode & 7;
         if ((want & Caller.W_OK) != 0 && c.mount().readOnly()) {
             return -Errno.EROFS;
         }
-        int denied = c.checks().access(s, want);
+        int denied = (effectiveIds ? c.checks() : c.checks().byRealIds()).access(s, want);
         if (denied == 0 && c.hostDecides() && (want & (Caller.R_OK | Caller.W_OK)) != 0) {
             ModuleCalls.run(() -> c.fs().access(c.rel(), want), c.mount().module());
         }

@@ -22,7 +22,7 @@ class CallerTest {
 
     @Test
     void ownerGroupAndOtherBitsDecideInThatOrder() {
-        Caller user = new Caller(new Credentials(1000, 100), Set.of(20), 022, false);
+        Caller user = new Caller(new Credentials(1000, 100), new Credentials(1000, 100), Set.of(20), 022, false);
         FileStat f = file(FileStat.S_IFREG | 0640, 1000, 100);
         assertEquals(0, user.access(f, Caller.R_OK | Caller.W_OK));
         assertEquals(Errno.EACCES, user.access(f, Caller.X_OK));
@@ -37,11 +37,20 @@ class CallerTest {
 
     @Test
     void rootReadsAndWritesAllButExecutesOnlyWithAnXBit() {
-        Caller root = new Caller(new Credentials(0, 0), Set.of(), 022, false);
+        Caller root = new Caller(new Credentials(0, 0), new Credentials(0, 0), Set.of(), 022, false);
         assertEquals(0, root.access(file(FileStat.S_IFREG, 5, 5), Caller.R_OK | Caller.W_OK));
         assertEquals(Errno.EACCES, root.access(file(FileStat.S_IFREG | 0644, 5, 5), Caller.X_OK));
         assertEquals(0, root.access(file(FileStat.S_IFREG | 0001, 5, 5), Caller.X_OK));
         assertEquals(0, root.access(file(FileStat.S_IFDIR, 5, 5), Caller.X_OK));
+    }
+
+    @Test
+    void accessJudgesByTheRealIds() {
+        // a set-user-ID root program run by user 1000: its file-system ids are root's
+        Caller setuidRoot = new Caller(new Credentials(0, 0), new Credentials(1000, 100), Set.of(), 022, false);
+        FileStat rootsOnly = file(FileStat.S_IFREG | 0600, 0, 0);
+        assertEquals(0, setuidRoot.access(rootsOnly, Caller.R_OK));
+        assertEquals(Errno.EACCES, setuidRoot.byRealIds().access(rootsOnly, Caller.R_OK));
     }
 
     @Test

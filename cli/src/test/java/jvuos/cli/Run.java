@@ -100,6 +100,15 @@ record Run(String stdout, String stderr, int status) {
         }
     }
 
+    /** Writes the test resource {@code name} into {@code dir}, under the same name: the script's path. */
+    static Path resourceIn(Path dir, String name) {
+        try {
+            return Files.writeString(dir.resolve(name), resource(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static byte[] readAll(InputStream in) {
         try (in; ByteArrayOutputStream b = new ByteArrayOutputStream()) {
             in.transferTo(b);

@@ -3,7 +3,6 @@ package jvuos.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,8 +26,8 @@ class SocketStackIT {
     }
 
     @Test
-    void socketsOfADefaultStackComeFromItsModule() throws IOException {
-        Path script = Files.writeString(home.resolve("socket-stack.py"), Run.resource("socket-stack.py"));
+    void socketsOfADefaultStackComeFromItsModule() {
+        Path script = Run.resourceIn(home, "socket-stack.py");
         Run run = Run.of(home, "", List.of("env", "HOME=" + home, Run.UMVU.toString(), "bash", "-c",
                 "vumount -t teststack none /dev/net/t && python3 " + script));
         assertEquals(new Run("""

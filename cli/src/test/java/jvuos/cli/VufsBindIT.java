@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,9 +26,8 @@ class VufsBindIT {
     static Path edges;
 
     @BeforeAll
-    static void writeEdgeScript() throws IOException {
-        edges = scratch.resolve("path-edges.py");
-        Files.writeString(edges, Run.resource("path-edges.py"));
+    static void writeEdgeScript() {
+        edges = Run.resourceIn(scratch, "path-edges.py");
     }
 
     /** A script under umvu in a fresh directory D (its cwd), with a tree src/{a.txt,sub/b} and an empty mnt. */
@@ -69,9 +67,8 @@ class VufsBindIT {
      * seeds of the "more" kind (each named in a failure).
      */
     @Test
-    void randomOperationsMatchTheKernelsBindMount() throws IOException {
-        Path fuzz = scratch.resolve("path-fuzz.py");
-        Files.writeString(fuzz, Run.resource("path-fuzz.py"));
+    void randomOperationsMatchTheKernelsBindMount() {
+        Path fuzz = Run.resourceIn(scratch, "path-fuzz.py");
         List<String> kernel = kernelMountNamespace();
         // The script's arguments after the tree: a seed, the number of operations, the kind.
         List<String> runs = new ArrayList<>();

@@ -55,13 +55,10 @@ class VufsUnionIT {
     static Path tree;
 
     @BeforeAll
-    static void writeScripts() throws IOException {
-        ops = scratch.resolve("union-ops.sh");
-        Files.writeString(ops, Run.resource("union-ops.sh"));
-        programs = scratch.resolve("union-programs.sh");
-        Files.writeString(programs, Run.resource("union-programs.sh"));
-        tree = scratch.resolve("union-tree.py");
-        Files.writeString(tree, Run.resource("union-tree.py"));
+    static void writeScripts() {
+        ops = Run.resourceIn(scratch, "union-ops.sh");
+        programs = Run.resourceIn(scratch, "union-programs.sh");
+        tree = Run.resourceIn(scratch, "union-tree.py");
     }
 
     /**

@@ -121,16 +121,27 @@ final class LayerCalls {
     }
 
     synchronized FileStat lstat(String path) throws VuException {
-        check(DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, address(path1, path), stat.address(), AT_SYMLINK_NOFOLLOW), path);
-        return readStat();
+        return lstat(path, false, false);
     }
 
     /** lstat, or null when nothing is there (ENOENT, or ENOTDIR: a file where a directory would be). */
     synchronized FileStat lstatIfAny(String path) throws VuException {
+        return lstat(path, true, true);
+    }
+
+    /**
+     * lstat, or null when the last name is missing (ENOENT); ENOTDIR is thrown. (A lookup that
+     * finds nothing is common: it costs no exception, whose stack would cost more than the call.)
+     */
+    synchronized FileStat lstatIfPresent(String path) throws VuException {
+        return lstat(path, true, false);
+    }
+
+    private FileStat lstat(String path, boolean missingIsNull, boolean notDirectoryIsNull) throws VuException {
         long r = DirectCalls.syscall(SYS_NEWFSTATAT, AT_FDCWD, address(path1, path), stat.address(), AT_SYMLINK_NOFOLLOW);
         if (r < 0) {
             int errno = DirectCalls.errno();
-            if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) {
+            if (errno == Errno.ENOENT && missingIsNull || errno == Errno.ENOTDIR && notDirectoryIsNull) {
                 return null;
             }
             throw new VuException(errno, path);

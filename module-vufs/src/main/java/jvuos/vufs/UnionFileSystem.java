@@ -138,14 +138,10 @@ final class UnionFileSystem implements ServedFileSystem {
             return null;
         }
         String up = upperPath(rel);
-        FileStat s;
-        try {
-            s = host.lstat(up);
+        // (ENOTDIR is thrown: a file of A stands where the view needs a directory.)
+        FileStat s = host.lstatIfPresent(up);
+        if (s != null) {
             return new Found(rel, true, up, s);
-        } catch (VuException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e; // ENOTDIR: a file of A stands where the view needs a directory
-            }
         }
         if (shadow.whitedOut(rel)) {
             return null;

@@ -401,6 +401,11 @@ final class UnionFileSystem implements ServedFileSystem {
 
     // Changes.
 
+    /** What merge answers to a change of a name A has. */
+    private static VuException upperIsReadOnly() {
+        return new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+    }
+
     private static boolean refusal(VuException e) {
         return e.errno() == Errno.EACCES || e.errno() == Errno.EPERM || e.errno() == Errno.EROFS;
     }
@@ -415,7 +420,7 @@ final class UnionFileSystem implements ServedFileSystem {
         Found f = find(rel);
         if (f.upper) {
             if (mode == MountOptions.Mode.MERGE) {
-                throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+                throw upperIsReadOnly();
             }
             change.on(f.hostPath);
             return f.hostPath;
@@ -452,7 +457,7 @@ final class UnionFileSystem implements ServedFileSystem {
         boolean whitedOut = shadow.whitedOut(rel);
         if (mode == MountOptions.Mode.MERGE) {
             if (!lowerMayTake(rel)) {
-                throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+                throw upperIsReadOnly();
             }
             make.on(lowerPath(rel));
             lowerChanged();
@@ -600,7 +605,7 @@ final class UnionFileSystem implements ServedFileSystem {
         Found from = find(oldRel);
         if (mode == MountOptions.Mode.MERGE) {
             if (from.upper || !lowerMayTake(newRel)) {
-                throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+                throw upperIsReadOnly();
             }
             host.link(from.hostPath, lowerPath(newRel));
             lowerChanged();
@@ -641,7 +646,7 @@ final class UnionFileSystem implements ServedFileSystem {
         Found f = find(rel);
         if (f.upper) {
             if (mode == MountOptions.Mode.MERGE) {
-                throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+                throw upperIsReadOnly();
             }
             host.unlink(f.hostPath, directory);
             if (directory || f.stat.nlink() == 1) {
@@ -681,7 +686,7 @@ final class UnionFileSystem implements ServedFileSystem {
         }
         if (mode == MountOptions.Mode.MERGE) {
             if (from.upper || to != null && to.upper || !lowerMayTake(newRel)) {
-                throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+                throw upperIsReadOnly();
             }
             host.rename(from.hostPath, lowerPath(newRel), flags);
             lowerChanged();
@@ -872,7 +877,7 @@ final class UnionFileSystem implements ServedFileSystem {
     public void access(String rel, int want) throws VuException {
         Found f = find(rel);
         if (f.upper && mode == MountOptions.Mode.MERGE && (want & W_OK) != 0) {
-            throw new VuException(Errno.EROFS, "the upper layer of a merge is read-only");
+            throw upperIsReadOnly();
         }
         int asked = f.upper || mode == MountOptions.Mode.MERGE ? want : R_OK;
         if (!host.mayAccess(f.hostPath, asked)) {

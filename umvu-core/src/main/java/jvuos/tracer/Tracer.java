@@ -54,6 +54,8 @@ public final class Tracer implements FilterControl {
     private final BitSet grownSyscalls = new BitSet();
     private final List<SeccompFilter.ArgRule> grownRules = new ArrayList<>();
     private byte[] grownFilter;
+    /** How many times the filter has grown: a process that installed an older one installs it again. */
+    private long filterGeneration;
     private volatile FdHandover fdHandover;
     private int currentTid;
     private volatile int rootPid;
@@ -155,6 +157,7 @@ public final class Tracer implements FilterControl {
             return; // every call already stops
         }
         grownSyscalls.or(syscalls);
+        filterGeneration++;
         for (SeccompFilter.ArgRule rule : argRules) {
             addRule(rule);
         }
@@ -346,6 +349,7 @@ public final class Tracer implements FilterControl {
                     }
                     if (process.injecting == null) {
                         process.injecting = t;
+                        process.injectedGeneration = filterGeneration;
                         t.injection = FilterInjection.start(ptrace, memory, t.tid, info, grownFilter);
                     } else {
                         // Another thread is installing the filter (TSYNC covers this one too):
@@ -419,7 +423,9 @@ public final class Tracer implements FilterControl {
         t.injection = null;
         process.injecting = null;
         if (installed) {
-            process.needsFilter = false;
+            // The filter may have grown again while this one was being installed: then the
+            // process installs the newer one at its next entry.
+            process.needsFilter = process.injectedGeneration != filterGeneration;
         } else {
             log.debug("{} cannot take the grown filter; its process stays in PTRACE_SYSCALL mode", t.tid);
             process.legacy = true;
@@ -518,6 +524,8 @@ public final class Tracer implements FilterControl {
         boolean legacy;
         boolean needsFilter;
         Tracee injecting;
+        /** The {@link Tracer#filterGeneration} of the filter {@link #injecting} installs. */
+        long injectedGeneration;
         final List<Tracee> waiting = new ArrayList<>();
 
         GuestProcess(boolean legacy) {

@@ -92,26 +92,37 @@ final class Structs {
      */
     static Dirents dirents(List<DirEntry> entries, int first, int size, boolean sixtyFour) {
         int nameAt = sixtyFour ? 19 : 18;
-        ByteBuffer b = buffer(Math.max(0, size));
-        int i = first;
-        for (; i < entries.size(); i++) {
-            DirEntry e = entries.get(i);
-            byte[] name = e.name().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-            int length = (nameAt + name.length + (sixtyFour ? 1 : 2) + 7) & ~7;
-            if (b.position() + length > size) {
+        // The records that fit, measured first: the guest's buffer is often far larger than they.
+        List<byte[]> names = new java.util.ArrayList<>();
+        int total = 0;
+        for (int i = first; i < entries.size(); i++) {
+            byte[] name = entries.get(i).name().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            int length = recordLength(nameAt, name, sixtyFour);
+            if (total + length > size) {
                 break;
             }
+            names.add(name);
+            total += length;
+        }
+        if (names.isEmpty() && first < entries.size()) {
+            return null;
+        }
+        ByteBuffer b = buffer(total);
+        for (int k = 0; k < names.size(); k++) {
+            int i = first + k;
+            byte[] name = names.get(k);
+            int length = recordLength(nameAt, name, sixtyFour);
             int at = b.position();
-            b.putLong(at, e.ino()).putLong(at + 8, i + 1L).putShort(at + 16, (short) length);
-            b.put(sixtyFour ? at + 18 : at + length - 1, (byte) direntType(e.type()));
+            b.putLong(at, entries.get(i).ino()).putLong(at + 8, i + 1L).putShort(at + 16, (short) length);
+            b.put(sixtyFour ? at + 18 : at + length - 1, (byte) direntType(entries.get(i).type()));
             b.put(at + nameAt, name);
             b.position(at + length);
         }
-        if (b.position() == 0 && first < entries.size()) {
-            return null;
-        }
-        byte[] out = new byte[b.position()];
-        b.get(0, out);
-        return new Dirents(out, i);
+        return new Dirents(b.array(), first + names.size());
+    }
+
+    /** A record's length: header, name, NUL (and the old getdents's d_type byte), 8-aligned. */
+    private static int recordLength(int nameAt, byte[] name, boolean sixtyFour) {
+        return (nameAt + name.length + (sixtyFour ? 1 : 2) + 7) & ~7;
     }
 }

@@ -24,6 +24,61 @@ record Run(String stdout, String stderr, int status) {
     static final Path UMVU = ROOT.resolve("bin/umvu");
     private static final long TIMEOUT_SECONDS = 300;
 
+    /**
+     * Where each process of a run that hangs is: its command, how many seccomp filters it has,
+     * and for each of its threads its state, the syscall it is in and the kernel function it
+     * waits in; and the Java stacks of umvu.
+     */
+    private static String whereStuck(Process p) {
+        StringBuilder where = new StringBuilder();
+        Stream.concat(Stream.of(p.toHandle()), p.descendants()).forEach(h -> {
+            Path proc = Path.of("/proc", String.valueOf(h.pid()));
+            where.append(h.pid()).append(' ').append(h.info().commandLine().orElse("?")).append(" | ")
+                    .append(procStatusLine(proc.resolve("status"), "Seccomp_filters:")).append('\n');
+            try (Stream<Path> threads = Files.list(proc.resolve("task"))) {
+                threads.sorted().forEach(t -> where.append("  ").append(t.getFileName()).append(": ")
+                        .append(procLine(t.resolve("stat"))).append(" | syscall ").append(procLine(t.resolve("syscall")))
+                        .append(" | wchan ").append(procLine(t.resolve("wchan"))).append('\n'));
+            } catch (IOException e) {
+                where.append("  (gone)\n");
+            }
+            h.info().command().filter(c -> c.endsWith("/java")).ifPresent(java -> where.append(threadDump(java, h.pid())));
+        });
+        return where.toString();
+    }
+
+    /** The Java threads' stacks of a JVM (umvu's: where its tracer thread is), by the jcmd beside its java. */
+    private static String threadDump(String java, long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(java.substring(0, java.length() - "java".length()) + "jcmd",
+                    String.valueOf(pid), "Thread.print").redirectErrorStream(true).start();
+            byte[] dump = readAll(jcmd.getInputStream());
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return new String(dump, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no thread dump: " + e + ")\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)\n";
+        }
+    }
+
+    private static String procStatusLine(Path status, String key) {
+        try (Stream<String> lines = Files.lines(status)) {
+            return lines.filter(l -> l.startsWith(key)).findFirst().orElse(key + " ?").replace('\t', ' ');
+        } catch (IOException | UncheckedIOException e) {
+            return key + " ?";
+        }
+    }
+
+    private static String procLine(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     /** Runs {@code command} in {@code dir} with {@code stdin} as input. */
     static Run of(Path dir, String stdin, List<String> command) {
         try {
@@ -37,9 +92,10 @@ record Run(String stdout, String stderr, int status) {
                 // The program exited without reading all its input; so be it.
             }
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                String where = whereStuck(p);
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new AssertionError("timed out: " + command);
+                throw new AssertionError("timed out: " + command + "\n" + where);
             }
             return new Run(new String(out.join(), StandardCharsets.UTF_8), new String(err.join(), StandardCharsets.UTF_8),
                     p.exitValue());

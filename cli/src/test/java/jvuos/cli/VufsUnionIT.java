@@ -68,31 +68,13 @@ class VufsUnionIT {
      */
     @Test
     void cowMatchesTheKernelsOverlayfs() throws IOException {
-        assumeRoot("overlay mounts and files of another owner");
-        String overlayOptions = "redirect_dir=off,index=off,metacopy=off";
-        Path probe = Run.fresh(scratch.resolve("probe"));
-        Run canMount = Run.of(probe, "", List.of("sh", "-c", "mkdir l u w m && unshare --mount --propagation private"
-                + " mount -t overlay overlay -o lowerdir=l,upperdir=u,workdir=w," + overlayOptions + " m"));
-        assumeTrue(canMount.status() == 0, "the kernel's overlayfs, the oracle, is unavailable here: " + canMount);
-
+        assumeOverlayfs();
         String listing = " && echo '== the tree' && python3 " + tree + " view .";
         Path d = scratch.resolve("ops");
-        prepare(d, "cd B && bash " + ops + " tree", "B", "U", "W");
-        String lower = hostTree(d.resolve("B"));
-        Run kernel = Run.of(d, "", List.of("unshare", "--mount", "--propagation", "private", "bash", "-c",
-                "mount -t overlay overlay -o lowerdir=\"$PWD/B\",upperdir=\"$PWD/U\",workdir=\"$PWD/W\"," + overlayOptions
-                        + " \"$PWD/B\" && cd B && bash " + ops + " ops" + listing));
-        assertEquals(0, kernel.status(), "the kernel's run failed: " + kernel);
-        assertEquals("", kernel.stderr());
-        assertEquals(lower, hostTree(d.resolve("B")), "overlayfs wrote its lower layer: the test is wrong");
+        Run kernel = inOverlayfs(d, "bash " + ops + " tree", "bash " + ops + " ops" + listing);
         assertTrue(kernel.stdout().contains("EXDEV") && kernel.stdout().contains("reborn/old1"), kernel.stdout());
-
-        prepare(d, "cd B && bash " + ops + " tree", "B", "A");
-        lower = hostTree(d.resolve("B"));
-        Run view = Run.umvu(d, "", List.of(), List.of("bash", "-c",
-                "vumount -t vufs -o cow \"$PWD/A\" \"$PWD/B\" && cd B && bash " + ops + " ops" + listing));
+        Run view = inCowView(d, "bash " + ops + " tree", "bash " + ops + " ops" + listing);
         assertEquals(kernel, view);
-        assertEquals(lower, hostTree(d.resolve("B")), "the cow view wrote B on the host");
         // A holds the changes in VUOS's format: a copied-up file, a whiteout.
         assertAll(
                 () -> assertEquals("line1\nmore\n", Files.readString(d.resolve("A/append.txt"))),
@@ -102,6 +84,23 @@ class VufsUnionIT {
         Run again = Run.umvu(d, "", List.of(), List.of("bash", "-c", "vumount -t vufs -o cow \"$PWD/A\" \"$PWD/B\" && cd B" + listing));
         assertEquals(new Run(kernel.stdout().substring(kernel.stdout().indexOf("== the tree\n")), "", 0), again,
                 "a second session over the same A");
+    }
+
+    /**
+     * Directory fds that a cow view lets the kernel hold (directories of one layer) or serves
+     * (merged ones), opened before changes in them: what getdents reads through them before
+     * and after a rewind and through a dup, what fstat says of them, fchmod, fchdir, opens
+     * relative to them and a walk by fds (os.fwalk compares each directory's fstat with its
+     * lstat), as in overlayfs.
+     */
+    @Test
+    void directoryFdsAcrossChangesAsInTheKernelsOverlayfs() {
+        assumeOverlayfs();
+        Path script = Run.resourceIn(scratch, "union-directory-fds.py");
+        Path d = scratch.resolve("directory-fds");
+        Run kernel = inOverlayfs(d, "python3 " + script + " tree", "python3 " + script + " ops");
+        assertTrue(kernel.stdout().contains("after the changes 0 ['b', 'c', 'made', 'sub']"), kernel.stdout());
+        assertEquals(kernel, inCowView(d, "python3 " + script + " tree", "python3 " + script + " ops"));
     }
 
     /**
@@ -345,6 +344,44 @@ class VufsUnionIT {
                 () -> assertWhiteout(a, "other/old"),
                 () -> assertEquals("f\nmore\n", Files.readString(a.resolve("f"))),
                 () -> assertEquals("f\n", Files.readString(b.resolve("f"))));
+    }
+
+    private static final String OVERLAY_OPTIONS = "redirect_dir=off,index=off,metacopy=off";
+
+    /** Skips the test where the kernel's overlayfs, the oracle, cannot be mounted. */
+    private static void assumeOverlayfs() {
+        assumeRoot("overlay mounts and files of another owner");
+        Path probe = Run.fresh(scratch.resolve("probe"));
+        Run canMount = Run.of(probe, "", List.of("sh", "-c", "mkdir l u w m && unshare --mount --propagation private"
+                + " mount -t overlay overlay -o lowerdir=l,upperdir=u,workdir=w," + OVERLAY_OPTIONS + " m"));
+        assumeTrue(canMount.status() == 0, "the kernel's overlayfs, the oracle, is unavailable here: " + canMount);
+    }
+
+    /**
+     * Runs {@code run} (bash) in {@code d}/B, where overlayfs (redirect_dir, index and metacopy
+     * off: what vufs's cow follows) lays an upper directory over the tree {@code setup} made; the
+     * run must succeed without a word on stderr and leave the lower tree as it was.
+     */
+    private static Run inOverlayfs(Path d, String setup, String run) {
+        prepare(d, "cd B && " + setup, "B", "U", "W");
+        String lower = hostTree(d.resolve("B"));
+        Run kernel = Run.of(d, "", List.of("unshare", "--mount", "--propagation", "private", "bash", "-c",
+                "mount -t overlay overlay -o lowerdir=\"$PWD/B\",upperdir=\"$PWD/U\",workdir=\"$PWD/W\"," + OVERLAY_OPTIONS
+                        + " \"$PWD/B\" && cd B && " + run));
+        assertEquals(0, kernel.status(), "the kernel's run failed: " + kernel);
+        assertEquals("", kernel.stderr());
+        assertEquals(lower, hostTree(d.resolve("B")), "overlayfs wrote its lower layer: the test is wrong");
+        return kernel;
+    }
+
+    /** Runs {@code run} (bash) in a cow view of the tree {@code setup} made in {@code d}/B, which must stay as it was. */
+    private static Run inCowView(Path d, String setup, String run) {
+        prepare(d, "cd B && " + setup, "B", "A");
+        String lower = hostTree(d.resolve("B"));
+        Run view = Run.umvu(d, "", List.of(), List.of("bash", "-c",
+                "vumount -t vufs -o cow \"$PWD/A\" \"$PWD/B\" && cd B && " + run));
+        assertEquals(lower, hostTree(d.resolve("B")), "the cow view wrote B on the host");
+        return view;
     }
 
     /** Makes {@code d} afresh, with empty directories {@code dirs} and whatever {@code setup} (bash, run in d) makes. */

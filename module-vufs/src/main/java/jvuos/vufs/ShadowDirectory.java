@@ -216,6 +216,15 @@ final class ShadowDirectory {
         host.mkdir(hostPath(parent), 0700);
     }
 
+    /**
+     * True when nothing here concerns the directory {@code dir} or its entries: it has no
+     * virtual attributes, and there is no {@code .-/dir}, where its entries' whiteouts and
+     * attributes would be.
+     */
+    boolean holdsNothingFor(String dir) throws VuException {
+        return !attributes.containsKey(dir) && host.lstatIfAny(hostPath(dir)) == null;
+    }
+
     VirtualAttributes attributes(String rel) {
         return attributes.getOrDefault(rel, VirtualAttributes.NONE);
     }

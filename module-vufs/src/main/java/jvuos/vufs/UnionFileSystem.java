@@ -19,6 +19,7 @@ import jvuos.errno.Errno;
 import jvuos.module.Credentials;
 import jvuos.module.DirEntry;
 import jvuos.module.FileStat;
+import jvuos.module.HostDirectory;
 import jvuos.module.ServedFileSystem;
 import jvuos.module.StatFs;
 import jvuos.module.VirtualFile;
@@ -156,6 +157,9 @@ final class UnionFileSystem implements ServedFileSystem {
         }
         String down = lowerPath(rel);
         FileStat s = host.lstatIfAny(down);
+        if (s != null && s.isDirectory()) {
+            knownPlain(rel); // a directory (no symlink: lstat) in a plain directory
+        }
         return s == null ? null : new Found(rel, false, down, s);
     }
 
@@ -171,11 +175,15 @@ final class UnionFileSystem implements ServedFileSystem {
         if (!host.isPlainDirectory(lowerPath(rel))) {
             return false;
         }
+        knownPlain(rel);
+        return true;
+    }
+
+    private void knownPlain(String rel) {
         if (plainLowerDirectories.size() >= PLAIN_DIRECTORIES_KEPT) {
             plainLowerDirectories.clear();
         }
         plainLowerDirectories.add(rel);
-        return true;
     }
 
     private boolean lowerHas(String rel) throws VuException {
@@ -232,6 +240,21 @@ final class UnionFileSystem implements ServedFileSystem {
             }
         }
         return new ArrayList<>(entries.values());
+    }
+
+    /**
+     * B's directory wherever the view shows it, else A's. B's lists as the view does when it
+     * is a directory only B has, about which A's shadow directory holds nothing (no whiteout
+     * or attributes of its entries, no attributes of its own). In cow, a change in it makes it
+     * a directory of A, and the guest's fd then lists the view from its next read at position 0.
+     */
+    @Override
+    public HostDirectory hostDirectory(String rel) throws VuException {
+        boolean upperHas = rel.isEmpty() || host.lstatIfPresent(upperPath(rel)) != null;
+        if (showsLowerDirectory(rel)) {
+            return new HostDirectory(lowerPath(rel), !upperHas && shadow.holdsNothingFor(rel));
+        }
+        return upperHas && host.isPlainDirectory(upperPath(rel)) ? new HostDirectory(upperPath(rel), false) : null;
     }
 
     private DirEntry viewEntry(String rel, DirEntry e, boolean onUpper) {

@@ -342,6 +342,28 @@ public final class HostFiles {
         return (int) n;
     }
 
+    /**
+     * The file position of a thread's fd, as /proc/TID/fdinfo/FD gives it ("pos:" first);
+     * -1 when it cannot be read.
+     */
+    public long fdPosition(int tid, int fd) {
+        byte[] info = new byte[64];
+        int n = head("/proc/" + tid + "/fdinfo/" + fd, info);
+        long position = 0;
+        int i = "pos:".length();
+        if (n <= i || !string(info, i).equals("pos:")) {
+            return -1;
+        }
+        for (; i < n && (info[i] == ' ' || info[i] == '\t'); i++) {
+            // the separator
+        }
+        int digits = 0;
+        for (; i < n && info[i] >= '0' && info[i] <= '9'; i++, digits++) {
+            position = position * 10 + (info[i] - '0');
+        }
+        return digits == 0 ? -1 : position;
+    }
+
     /** A file's owner, group and mode ({@code {uid, gid, mode}}), its symlink followed; null if it has none. */
     public long[] ownerAndMode(String path) {
         if (!putPath(path)) {

@@ -93,6 +93,8 @@ public final class Dispatcher implements SyscallHandler {
     private boolean grown;
     private boolean grownForFds;
     private boolean grownForClose;
+    private boolean grownForHeld;
+    private boolean grownForHeldListing;
 
     /**
      * @param table       the syscall table, asked for only once something is mounted (a session
@@ -103,11 +105,13 @@ public final class Dispatcher implements SyscallHandler {
         this.table = table;
         this.modules = new ModuleRegistry(userModules);
         this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, this::firstMount);
-        this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::servedOpen);
+        this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::servedOpen, this::heldOpen,
+                this::servedChange);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
-        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, tasks, host);
+        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, new HeldDirectoryCalls(servedPaths, host, this::heldListed),
+                tasks, host);
         this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
                 devices, ownPid);
         serve(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));
@@ -224,6 +228,35 @@ public final class Dispatcher implements SyscallHandler {
             BitSet close = new BitSet();
             close.set(ServedFdCalls.SYS_CLOSE);
             filters.traceAlso(close, List.of());
+        }
+    }
+
+    /**
+     * At an open of a held directory: at the first, the fd calls it answers stop from then on;
+     * getdents too at the first whose listing is served.
+     */
+    private void heldOpen(HeldDirectory held) {
+        if (!grownForHeld && !grownForFds) { // (a served file's fd calls include these)
+            grownForHeld = true;
+            filters.traceAlso(HeldDirectoryCalls.syscalls(), List.of());
+        }
+        if (held.listing != null) {
+            heldListed();
+        }
+    }
+
+    /** A served file system changed: a held directory's listing may no longer be the view's. */
+    private void servedChange() {
+        if (grownForHeld) {
+            heldListed();
+        }
+    }
+
+    /** A held directory's listing may have to be served: getdents and lseek stop from then on. */
+    private void heldListed() {
+        if (!grownForHeldListing && !grownForFds) {
+            grownForHeldListing = true;
+            filters.traceAlso(HeldDirectoryCalls.listingSyscalls(), List.of());
         }
     }
 
@@ -372,6 +405,9 @@ public final class Dispatcher implements SyscallHandler {
         if (exit.opened != null) {
             task.fds.open.put((int) result,
                     new Task.OpenFile(exit.opened.path(), exit.opened.canonicalHostPath()));
+        }
+        if (exit.held != null) {
+            task.fds.open.put((int) result, exit.held);
         }
         if (exit.renamedFrom != null) {
             tasks.moved(exit.renamedFrom.path(), exit.renamedTo.path(), exit.renamedFrom.canonicalHostPath(),

@@ -11,8 +11,9 @@ import jvuos.tracer.SyscallStop;
 
 /**
  * The calls on fds that the dispatcher sees: those on a served file's placeholder (answered
- * by {@link ServedFdCalls}, or made to wait), and the ones that keep the fd and cwd records
- * in step (dup, fcntl(F_DUPFD*), close_range, fchdir, getcwd).
+ * by {@link ServedFdCalls}, or made to wait) or on a held directory ({@link HeldDirectoryCalls}),
+ * and the ones that keep the fd and cwd records in step (dup, fcntl(F_DUPFD*), close_range,
+ * fchdir, getcwd).
  */
 final class FdCalls {
     private static final Logger log = LoggerFactory.getLogger("jvuos.dispatch");
@@ -33,15 +34,17 @@ final class FdCalls {
     private final GuestPaths paths;
     private final VirtualFds virtualFds;
     private final ServedFdCalls servedFds;
+    private final HeldDirectoryCalls heldDirectories;
     private final Tasks tasks;
     private final HostFiles host;
 
-    FdCalls(PendingExits exits, GuestPaths paths, VirtualFds virtualFds, ServedFdCalls servedFds, Tasks tasks,
-            HostFiles host) {
+    FdCalls(PendingExits exits, GuestPaths paths, VirtualFds virtualFds, ServedFdCalls servedFds,
+            HeldDirectoryCalls heldDirectories, Tasks tasks, HostFiles host) {
         this.exits = exits;
         this.paths = paths;
         this.virtualFds = virtualFds;
         this.servedFds = servedFds;
+        this.heldDirectories = heldDirectories;
         this.tasks = tasks;
         this.host = host;
     }
@@ -56,23 +59,44 @@ final class FdCalls {
         if (record == null || record.served() == null) {
             return null;
         }
+        return holdsOrForget(tid, task, fd, record) != null ? record.served() : null;
+    }
+
+    /**
+     * The record of a held directory ({@link HeldDirectory}) that the guest's fd holds, or
+     * null; checked through /proc as {@link #servedFd} checks a placeholder.
+     */
+    Task.OpenFile heldDirectory(int tid, Task task, int fd) {
+        Task.OpenFile record = task.fds.open.get(fd);
+        if (record == null || record.held() == null) {
+            return null;
+        }
+        return holdsOrForget(tid, task, fd, record);
+    }
+
+    private Task.OpenFile holdsOrForget(int tid, Task task, int fd, Task.OpenFile record) {
         if (paths.holds(tid, fd, record)) {
-            return record.served();
+            return record;
         }
         task.fds.open.remove(fd);
         return null;
     }
 
-    /** A call on fds: answered here when one of them holds a served file, else the kernel's. */
+    /** A call on fds: answered here when one of them holds a served file or a held directory, else the kernel's. */
     Resume fdCall(SyscallStop stop, Task task) throws PtraceException {
         int[] fdArgs = servedFds.fdArgs(stop.nr());
         for (int index : fdArgs) {
             int fd = (int) stop.arg(index);
-            OpenDescription d = servedFd(stop.tid(), task, fd);
+            Task.OpenFile record = task.fds.open.get(fd);
+            if (record != null && record.held() != null && heldDirectories.answers(stop.nr(), record.held())
+                    && holdsOrForget(stop.tid(), task, fd, record) != null) {
+                return heldDirectories.call(stop, task, fd, record);
+            }
+            OpenDescription d = record == null || record.served() == null ? null : servedFd(stop.tid(), task, fd);
             if (d == null) {
                 continue;
             }
-            ServedFdCalls.Call call = new ServedFdCalls.Call(stop, task, task.fds.open.get(fd), d);
+            ServedFdCalls.Call call = new ServedFdCalls.Call(stop, task, record, d);
             long result = servedFds.serve(stop.nr(), call);
             if (result == ServedFdCalls.WOULD_BLOCK) {
                 return call.blocker()[0] >= 0 ? park(stop, call.blocker()[0], (short) call.blocker()[1], null)
@@ -161,7 +185,9 @@ final class FdCalls {
 
     /** fchdir: the new cwd is the fd's view path, recorded when the kernel has accepted it. */
     Resume fchdir(SyscallStop stop, Task task) throws PtraceException {
-        if (servedFd(stop.tid(), task, (int) stop.arg(0)) != null) {
+        // A served directory, held or not, becomes the cwd in the view only: the kernel's stays.
+        int fd = (int) stop.arg(0);
+        if (servedFd(stop.tid(), task, fd) != null || heldDirectory(stop.tid(), task, fd) != null) {
             return fdCall(stop, task);
         }
         GuestPaths.Start dir = paths.fd(stop.tid(), task, (int) stop.arg(0));

@@ -54,13 +54,17 @@ final class GuestPaths {
         }
         String link = fdLink(tid, fd);
         Task.OpenFile f = task.fds.open.get(fd);
-        if (f != null && f.served() != null && f.hostPath().equals(link)) {
+        if (f != null && !f.hostPath().equals(link)) {
+            task.fds.open.remove(fd); // the fd holds another file now: its record counts no more
+            f = null;
+        }
+        if (f != null && f.served() != null) {
             return new Start(f.path(), null);
         }
         if (link == null || !link.startsWith("/")) {
             return null;
         }
-        return f != null && f.hostPath().equals(link) ? new Start(f.path(), link) : new Start(link, link);
+        return f != null ? new Start(f.path(), link) : new Start(link, link);
     }
 
     /** The kernel's errno for a dirfd that {@link #start} found no directory in: EBADF when it is not open, else ENOTDIR. */

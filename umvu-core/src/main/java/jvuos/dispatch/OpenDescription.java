@@ -1,8 +1,5 @@
 package jvuos.dispatch;
 
-import java.util.List;
-
-import jvuos.module.DirEntry;
 import jvuos.module.VirtualFile;
 import jvuos.vfs.Mount;
 
@@ -37,9 +34,10 @@ final class OpenDescription {
     final boolean pollable;
     /** The open(2) flags, of which fcntl(F_SETFL) changes {@link #SETTABLE_FLAGS}. */
     int flags;
+    /** A file's offset (a directory's position is its {@link #listing}'s). */
     long offset;
-    /** A directory's entries from the last rewind on, "." and ".." first. */
-    List<DirEntry> listing;
+    /** A directory's entries and position; null for any other file. */
+    final DirectoryListing listing;
     /** Between the open's entry and its exit no guest fd holds the placeholder yet. */
     boolean pending = true;
     /** A pollable file's readiness, as the placeholder shows it (guarded by this object). */
@@ -59,6 +57,7 @@ final class OpenDescription {
         this.identity = identity;
         this.flags = flags;
         this.directory = directory;
+        this.listing = directory ? new DirectoryListing() : null;
     }
 
     /** A yes-or-no question to the module; a module that fails to answer gets {@code otherwise}. */

@@ -17,6 +17,7 @@ import jvuos.syscall.PathCall;
 import jvuos.syscall.PathCalls;
 import jvuos.tracer.SyscallHandler.Resume;
 import jvuos.tracer.SyscallStop;
+import jvuos.vfs.Mount;
 import jvuos.vfs.MountTable;
 import jvuos.vfs.PathNames;
 import jvuos.vfs.PathResolver;
@@ -121,12 +122,15 @@ final class PathCallRouting {
             }
             if (address == 0 || (path.isEmpty() && arg.emptyPathAllowed(flags))) {
                 // utimensat(fd, NULL, ...) or AT_EMPTY_PATH: the call acts on the fd itself.
+                // A held directory is answered by its view path (its st_dev, a chmod, are the view's).
                 OpenDescription d = fdCalls.servedFd(tid, task, dirfd);
-                if (d != null) {
-                    byFd = i == 0 ? d : byFd;
-                    resolved[i] = ServedPathCalls.resolutionOf(task.fds.open.get(dirfd), d);
+                Task.OpenFile held = d == null ? fdCalls.heldDirectory(tid, task, dirfd) : null;
+                if (d != null || held != null) {
+                    byFd = i == 0 && d != null ? d : byFd;
+                    jvuos.vfs.Mount mount = d != null ? d.mount : held.held().mount;
+                    resolved[i] = ServedPathCalls.resolutionOf(task.fds.open.get(dirfd), mount);
                     guestPaths[i] = "";
-                    fileSystems[i] = d.mount;
+                    fileSystems[i] = mount;
                     placed[i] = true;
                     touches = true;
                     continue;
@@ -141,7 +145,7 @@ final class PathCallRouting {
             OpenDescription viaLink = linked == null ? null : fdCalls.servedFd(fdLink[0], linked, fdLink[1]);
             if (viaLink != null) {
                 // The kernel follows an fd link to the open file itself, unlinked or not.
-                resolved[i] = ServedPathCalls.resolutionOf(linked.fds.open.get(fdLink[1]), viaLink);
+                resolved[i] = ServedPathCalls.resolutionOf(linked.fds.open.get(fdLink[1]), viaLink.mount);
                 byFd = i == 0 ? viaLink : byFd;
                 fileSystems[i] = viaLink.mount;
                 placed[i] = true;
@@ -149,7 +153,7 @@ final class PathCallRouting {
                 continue;
             }
             // (rename and link resolve every name: the order of their errors needs each name's lookup.)
-            if (path.isEmpty() || (!twoNames && kernelAlone(task, call, arg, flags, path, dirfd))) {
+            if (path.isEmpty() || (!twoNames && kernelAlone(tid, task, call, arg, flags, path, dirfd))) {
                 // AT_EMPTY_PATH (the dirfd itself), a one-name call's empty name (the kernel's
                 // ENOENT), or a name the kernel finds alike. link still compares file systems,
                 // once the kernel has found its old file: a closed fd is EBADF first.
@@ -378,7 +382,7 @@ final class PathCallRouting {
      * AT_SYMLINK_NOFOLLOW) and an archiver's openat(dirfd, name, O_NOFOLLOW), inside or
      * outside a mount.
      */
-    private boolean kernelAlone(Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
+    private boolean kernelAlone(int tid, Task task, PathCall call, PathArg arg, long flags, String path, int dirfd) {
         if (call.has(PathCall.Effect.OPENS) && !devices.isEmpty()) {
             return false; // the name may be a node of a served device
         }
@@ -387,13 +391,20 @@ final class PathCallRouting {
             return false;
         }
         // Every open through a mount and every dup of such an fd is recorded: an fd without a
-        // record is a host directory. A served directory is no directory to the kernel, and a
-        // name a mount leaves to what lies below it (except=) is not in the fd's host directory.
+        // record is a host directory. A served directory is no directory to the kernel (a held
+        // one is, but the view's names in it are not the kernel's files), and a name a mount
+        // leaves to what lies below it (except=) is not in the fd's host directory.
         Task.OpenFile dir = task.fds.open.get(dirfd);
-        if (dir != null && (dir.served() != null || excepted(dir.path(), path))) {
+        if (dir != null && (dir.servedByView() || excepted(dir.path(), path))) {
             return false;
         }
-        if (dir == null || (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS))) {
+        boolean writesOrOpens = arg.writes(flags) || call.has(PathCall.Effect.OPENS);
+        if (dir == null) {
+            // Unless it is a held directory whose record is gone (received over a socket, or
+            // its host directory renamed under it): the kernel must not write in that.
+            return !writesOrOpens || !servedPaths.heldOpened() || !inServedMount(tid, task, dirfd);
+        }
+        if (!writesOrOpens) {
             return true;
         }
         if (arg.writes(flags) || (flags & PathArg.O_DIRECTORY) != 0) {
@@ -403,6 +414,13 @@ final class PathCallRouting {
         // host directory, where the kernel is right anyway.)
         int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
         return mode < 0 || !isDirectory(mode);
+    }
+
+    /** True when the host directory the fd holds is, as a path of the view, in a served mount. */
+    private boolean inServedMount(int tid, Task task, int fd) {
+        GuestPaths.Start held = paths.fd(tid, task, fd);
+        Mount m = held == null ? null : mounts.owner(held.path(), Integer.MAX_VALUE);
+        return m != null && m.served();
     }
 
     /** True when the mount of the directory {@code dir} leaves its entry {@code name} to another (except=). */
@@ -788,7 +806,11 @@ final class PathCallRouting {
             PendingExit exit, OpenDescription byFd) throws PtraceException {
         long result = servedPaths.serve(new ServedPathCalls.Call(stop, task, call, resolved, guestPaths, exit,
                 byFd));
-        if (result != ServedPathCalls.REWRITTEN) {
+        if (result == ServedPathCalls.UNCHANGED && fdCalls.recordBeforehand(stop.tid(), task, 0,
+                startFd(stop, call.paths().get(0), guestPaths[0]), exit.held)) {
+            return Resume.RUN;
+        }
+        if (result != ServedPathCalls.REWRITTEN && result != ServedPathCalls.UNCHANGED) {
             log.debug("{} {}({}) served: {}", stop.tid(), call.syscall().name(), resolved[0].path(), result);
             return Dispatcher.skip(stop, result);
         }

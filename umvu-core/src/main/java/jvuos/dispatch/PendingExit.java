@@ -24,6 +24,8 @@ final class PendingExit {
     /** An open of a served file: the description its placeholder stands for, and its view path. */
     OpenDescription served;
     String servedPath;
+    /** An open of a served directory the kernel holds: the new fd's record. */
+    Task.OpenFile held;
     /** A call that had to wait for a served file, parked in a ppoll: its number, else -1. */
     long parked = -1;
     /** The call may have closed the last fd of a served file: look for descriptions to close. */

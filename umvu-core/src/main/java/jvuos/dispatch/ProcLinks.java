@@ -66,7 +66,10 @@ final class ProcLinks {
         }
         int fd = Integer.parseInt(m.group(4));
         Task.OpenFile file = task.fds.open.get(fd);
-        if (file == null || file.path().equals(file.hostPath()) || (servedOnly && file.served() == null)) {
+        // (A held directory's host directory may have the same path, yet the kernel must not
+        // follow the link to it: it is the view's.)
+        if (file == null || file.held() == null
+                && (file.path().equals(file.hostPath()) || (servedOnly && file.served() == null))) {
             return null;
         }
         return paths.holds(tid, fd, file) ? file.path() : null;

@@ -89,8 +89,14 @@ final class ServedFdCalls {
 
     /** write, pwrite64, writev, pwritev, pwritev2, sendfile, splice, copy_file_range. */
     private static final java.util.Set<Integer> WRITES = java.util.Set.of(SYS_WRITE, 18, 20, 296, 328, 40, 275, 326);
+    /**
+     * The fd calls answered as a path call on the fd's file, by number: fchmod as chmod...
+     * (the arguments after the fd are the path call's after its path).
+     */
+    static final Map<Integer, String> AS_PATH_CALLS = Map.of(91, "chmod", 93, "chown", 138, "statfs", 81, "chdir",
+            190, "setxattr", 193, "getxattr", 196, "listxattr", 199, "removexattr");
     /** What an O_PATH fd allows: fstat, fstatfs, fchdir, close, fcntl. */
-    private static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
+    static final java.util.Set<Integer> PATH_FD_CALLS = java.util.Set.of(5, 138, 81, SYS_CLOSE, SYS_FCNTL);
 
     private final Map<Integer, FdSyscall> calls = new HashMap<>();
     private final ServedPathCalls pathCalls;
@@ -136,14 +142,7 @@ final class ServedFdCalls {
         on(187 /* readahead */, c -> stat(c).type() == FileStat.S_IFREG ? 0 : -Errno.EINVAL);
         on(SYS_CLOSE, c -> KERNEL);
         on(73 /* flock: on the placeholder, shared by the fds of one open */, c -> KERNEL);
-        on(91 /* fchmod */, c -> pathCalls.serveAs("chmod", pathCall(c)));
-        on(93 /* fchown */, c -> pathCalls.serveAs("chown", pathCall(c)));
-        on(138 /* fstatfs */, c -> pathCalls.serveAs("statfs", pathCall(c)));
-        on(81 /* fchdir */, c -> pathCalls.serveAs("chdir", pathCall(c)));
-        on(190 /* fsetxattr */, c -> pathCalls.serveAs("setxattr", pathCall(c)));
-        on(193 /* fgetxattr */, c -> pathCalls.serveAs("getxattr", pathCall(c)));
-        on(196 /* flistxattr */, c -> pathCalls.serveAs("listxattr", pathCall(c)));
-        on(199 /* fremovexattr */, c -> pathCalls.serveAs("removexattr", pathCall(c)));
+        AS_PATH_CALLS.forEach((nr, name) -> on(nr, c -> pathCalls.serveAs(name, pathCall(c))));
         calls.put(233 /* epoll_ctl */, new FdSyscall(new int[] {2},
                 c -> c.arg(1) == EPOLL_CTL_ADD && !c.d().pollable ? -Errno.EPERM : KERNEL));
         Kind[] anyFile = {Kind.FILE};
@@ -199,7 +198,7 @@ final class ServedFdCalls {
 
     private static ServedPathCalls.Call pathCall(Call c) {
         return new ServedPathCalls.Call(c.stop(), c.task(), null,
-                new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d())}, new String[] {""}, null,
+                new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d().mount)}, new String[] {""}, null,
                 c.d());
     }
 
@@ -648,18 +647,7 @@ final class ServedFdCalls {
         long offset = c.arg(1);
         int whence = (int) c.arg(2);
         if (d.directory) {
-            if (whence != SEEK_SET && whence != SEEK_CUR || (whence == SEEK_SET && offset < 0)) {
-                return -Errno.EINVAL;
-            }
-            long target = whence == SEEK_SET ? offset : d.offset + offset;
-            if (target < 0) {
-                return -Errno.EINVAL;
-            }
-            if (target == 0) {
-                d.listing = null; // a rewind reads the directory afresh
-            }
-            d.offset = target;
-            return target;
+            return d.listing.seek(offset, whence);
         }
         long target;
         switch (whence) {
@@ -689,37 +677,27 @@ final class ServedFdCalls {
         if (!d.directory) {
             return -Errno.ENOTDIR;
         }
-        if (d.listing == null || d.offset == 0) {
-            FileStat self = stat(c);
-            List<DirEntry> entries = new ArrayList<>();
-            entries.add(new DirEntry(".", self.ino(), FileStat.S_IFDIR));
-            entries.add(new DirEntry("..", parentIno(c, self), FileStat.S_IFDIR));
-            entries.addAll(ModuleCalls.guarded(d.file::list, d.mount.module()));
-            d.listing = entries;
-        }
-        int size = (int) Math.min(Math.max(c.arg(2), 0), 1 << 20);
-        int first = (int) Math.min(d.offset, d.listing.size());
-        Structs.Dirents records = Structs.dirents(d.listing, first, size, sixtyFour);
-        if (records == null) {
-            return -Errno.EINVAL;
-        }
-        long r = ServedPathCalls.put(c.stop(), c.arg(1), records.bytes());
-        if (r < 0) {
-            return r;
-        }
-        d.offset = records.next();
-        return records.bytes().length;
+        return d.listing.read(c.stop(), c.arg(1), c.arg(2), sixtyFour,
+                () -> listing(stat(c), c.record().path(), d.mount, d.file));
+    }
+
+    /** A served directory's entries as getdents gives them: ".", "..", then the module's. */
+    static List<DirEntry> listing(FileStat self, String path, jvuos.vfs.Mount mount, VirtualFile directory)
+            throws VuException {
+        List<DirEntry> entries = new ArrayList<>();
+        entries.add(new DirEntry(".", self.ino(), FileStat.S_IFDIR));
+        entries.add(new DirEntry("..", parentIno(path, mount, self), FileStat.S_IFDIR));
+        entries.addAll(ModuleCalls.guarded(directory::list, mount.module()));
+        return entries;
     }
 
     /** The inode number ".." shows: the parent's in the mount, the directory's own at the mount root. */
-    private static long parentIno(Call c, FileStat self) {
-        String path = c.record().path();
-        String point = c.d().mount.point();
-        if (path.equals(point) || !PathNames.isWithin(path, point)) {
+    private static long parentIno(String path, jvuos.vfs.Mount mount, FileStat self) {
+        if (path.equals(mount.point()) || !PathNames.isWithin(path, mount.point())) {
             return self.ino();
         }
         try {
-            return c.d().mount.lstat(PathNames.parent(path)).ino();
+            return mount.lstat(PathNames.parent(path)).ino();
         } catch (VuException e) {
             return self.ino();
         }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import jvuos.host.HostFiles;
 import jvuos.module.FileStat;
+import jvuos.module.HostDirectory;
 import jvuos.module.ServedFileSystem;
 import jvuos.module.VirtualFile;
 import jvuos.module.VuException;
@@ -31,6 +32,11 @@ import jvuos.vfs.Resolution;
 final class ServedPathCalls {
     /** A handler's answer that means "the call was rewritten: let the kernel run it, then see its exit". */
     static final long REWRITTEN = Long.MIN_VALUE;
+    /**
+     * A handler's answer that means "the kernel, given the guest's own call, does what the view
+     * asks: let it run; its exit has only the new fd's record to make ({@link PendingExit#held})".
+     */
+    static final long UNCHANGED = Long.MIN_VALUE + 1;
     private static final int SYS_OPENAT = 257;
     private static final int AT_FDCWD = -100;
     private static final int O_RDONLY = 0;
@@ -47,6 +53,11 @@ final class ServedPathCalls {
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int XATTR_SIZE_MAX = 65536;
+    /** The calls that may change what a directory lists (the names, or what they hold). */
+    private static final java.util.Set<String> CHANGING = java.util.Set.of("mkdir", "mkdirat", "mknod", "mknodat",
+            "symlink", "symlinkat", "link", "linkat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+            "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "truncate", "utime", "utimes",
+            "futimesat", "utimensat", "setxattr", "lsetxattr", "removexattr", "lremovexattr");
 
     /**
      * One intercepted call whose first served path is {@link #r}; {@code fd} is the open
@@ -113,9 +124,18 @@ final class ServedPathCalls {
     private final int ownPid;
     /** Hears of each served open (the filter grows at the first). */
     private final java.util.function.Consumer<OpenDescription> opened;
+    /** How many calls have changed a served file system so far (as held directories see it: {@link #changes}). */
+    private long changes;
+    /** A held directory has been opened in this session. */
+    private boolean heldOpened;
+    /** Hears of each change (the filter grows for held directories at the first). */
+    private final Runnable changed;
+    /** Hears of each open of a held directory (the filter grows at the first). */
+    private final java.util.function.Consumer<HeldDirectory> heldListener;
 
     ServedPathCalls(VirtualFds fds, HostFiles host, Tasks tasks, GuestPaths paths, int ownPid,
-            java.util.function.Consumer<OpenDescription> opened) {
+            java.util.function.Consumer<OpenDescription> opened,
+            java.util.function.Consumer<HeldDirectory> heldListener, Runnable changed) {
         this.fds = fds;
         this.host = host;
         this.tasks = tasks;
@@ -123,6 +143,8 @@ final class ServedPathCalls {
         this.scripts = new ScriptExec(paths);
         this.ownPid = ownPid;
         this.opened = opened;
+        this.heldListener = heldListener;
+        this.changed = changed;
         for (String open : List.of("open", "creat", "openat", "openat2")) {
             handlers.put(open, this::open);
         }
@@ -176,9 +198,10 @@ final class ServedPathCalls {
     }
 
     /**
-     * Answers the call: a result for the guest (a negative errno for a failure), or
-     * {@link #REWRITTEN}. A call no handler knows gets EOPNOTSUPP: the kernel cannot do it
-     * on a file it does not have (inotify, fanotify, uselib, the new xattr calls).
+     * Answers the call: a result for the guest (a negative errno for a failure),
+     * {@link #REWRITTEN} or {@link #UNCHANGED}. A call no handler knows gets EOPNOTSUPP: the
+     * kernel cannot do it on a file it does not have (inotify, fanotify, uselib, the new xattr
+     * calls).
      */
     long serve(Call c) throws PtraceException {
         return serveAs(c.call().syscall().name(), c);
@@ -193,6 +216,9 @@ final class ServedPathCalls {
         if (h == null) {
             return -Errno.EOPNOTSUPP;
         }
+        if (CHANGING.contains(name)) {
+            changing();
+        }
         try {
             return h.serve(c);
         } catch (VuException e) {
@@ -200,9 +226,27 @@ final class ServedPathCalls {
         }
     }
 
+    /**
+     * The number of calls that may have changed a served file system so far: a held directory
+     * whose listing was the view's at one count is looked at again at another.
+     */
+    long changes() {
+        return changes;
+    }
+
+    /** True once a held directory has been opened: an fd without a record may then be one. */
+    boolean heldOpened() {
+        return heldOpened;
+    }
+
+    private void changing() {
+        changes++;
+        changed.run();
+    }
+
     /** The file a served fd's record names, as a resolution (AT_EMPTY_PATH, fchmod...). */
-    static Resolution resolutionOf(Task.OpenFile record, OpenDescription d) {
-        return new Resolution(0, record.path(), d.mount, null, true, false, false);
+    static Resolution resolutionOf(Task.OpenFile record, Mount mount) {
+        return new Resolution(0, record.path(), mount, null, true, false, false);
     }
 
     private static FileStat lstat(Call c) throws VuException {
@@ -287,8 +331,9 @@ final class ServedPathCalls {
         if (denied != 0) {
             return -denied;
         }
-        // The kernel keeps its own cwd (it has no served directory to hold): every relative
-        // path from here is resolved in the view, never by the kernel.
+        // The kernel keeps its own cwd (not even a held directory's host directory, whose /proc
+        // link would lead the kernel there): every relative path from here is resolved in the
+        // view, never by the kernel.
         GuestPaths.Start before = paths.cwd(c.stop().tid(), c.task());
         c.task().fs.set(c.r().path(), before != null && before.kernelDir() != null ? before.kernelDir() : "/");
         return 0;
@@ -572,7 +617,9 @@ final class ServedPathCalls {
     /**
      * open, openat, openat2, creat: the kernel's checks, the module's open, and then the
      * guest's call becomes openat(AT_FDCWD, "/proc/UMVU_PID/fd/N", O_RDWR) of the new
-     * description's placeholder, close-on-exec as the guest asked. The fd is recorded at its exit.
+     * description's placeholder, close-on-exec as the guest asked. The fd is recorded at its
+     * exit. A directory the module lets the kernel hold is opened by the kernel instead
+     * ({@link #openHeld}), a fifo, socket or device node the module names likewise ({@link #openNode}).
      */
     private long open(Call c) throws VuException, PtraceException {
         SyscallStop stop = c.stop();
@@ -607,6 +654,7 @@ final class ServedPathCalls {
                 return -Errno.EISDIR;
             }
             checkParentWritable(c, c.r());
+            changing();
             int perm = (int) modeArg & 07777 & ~c.caller().umask();
             ModuleCalls.run(() -> c.fs().create(c.rel(), perm, c.caller().credentials()), c.mount().module());
             s = lstat(c);
@@ -630,16 +678,24 @@ final class ServedPathCalls {
         if ((flags & PathArg.O_DIRECTORY) != 0 && !s.isDirectory()) {
             return -Errno.ENOTDIR;
         }
+        if (writes && !pathOnly) {
+            changing(); // a write may copy the file up: its directory may list otherwise
+        }
         if ((flags & O_TRUNC) != 0 && writes && !pathOnly && s.type() == FileStat.S_IFREG && s.size() > 0) {
             ModuleCalls.run(() -> c.fs().truncate(c.rel(), 0), c.mount().module());
         }
         int openFlags = (int) flags;
-        // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a node is served.)
+        // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a file is served.)
+        if (s.isDirectory() && !openat2) {
+            HostDirectory dir = ModuleCalls.optional(() -> c.fs().hostDirectory(c.rel()), c.mount().module());
+            if (dir != null && (c.hostDecides() || c.caller().privileged())) {
+                return openHeld(c, arg, dir, pathOnly);
+            }
+        }
         if (!pathOnly && !openat2 && isNode(s)) {
-            String[] node = {null};
-            ModuleCalls.run(() -> node[0] = c.fs().hostNode(c.rel(), openFlags), c.mount().module());
-            if (node[0] != null) {
-                return openNode(c, arg, node[0]);
+            String node = ModuleCalls.optional(() -> c.fs().hostNode(c.rel(), openFlags), c.mount().module());
+            if (node != null) {
+                return openNode(c, arg, node);
             }
         }
         // Where close does not stop, the descriptions closed since the last open are closed
@@ -670,6 +726,44 @@ final class ServedPathCalls {
         exit.setArg(stop, 2, OpenDescription.O_RDWR | (flags & O_CLOEXEC));
         exit.setArg(stop, 3, 0);
         return REWRITTEN;
+    }
+
+    /**
+     * The guest's fd is the kernel's fd on the host directory the module named: the guest's
+     * call runs unchanged where the kernel finds that directory by it (a name in a held
+     * directory's fd: a directory walk), else with that directory's path in its place. (Only
+     * where the kernel's own permission checks on the host directory, made for the thread's
+     * ids, pass as the view's would: for root, or where the host decides. A root umvu's guest
+     * thread of another uid gets a placeholder.)
+     */
+    private long openHeld(Call c, PathArg arg, HostDirectory dir, boolean pathOnly) throws PtraceException {
+        HeldDirectory held = new HeldDirectory(c.mount(), pathOnly, dir.listsAsView(), changes);
+        heldOpened = true;
+        heldListener.accept(held);
+        PendingExit exit = c.exit();
+        exit.held = new Task.OpenFile(c.r().path(), dir.path(), null, held);
+        if (kernelFinds(c, arg, dir.path())) {
+            return UNCHANGED;
+        }
+        if (!exit.setPathArg(c.stop(), arg.index(), dir.path())) {
+            exit.held = null;
+            return -Errno.EFAULT;
+        }
+        return REWRITTEN;
+    }
+
+    /**
+     * True when the guest's path is one name in the held directory its dirfd holds, and that
+     * name is {@code dir}. (The dirfd's record still holds: the path was resolved from it.)
+     */
+    private static boolean kernelFinds(Call c, PathArg arg, String dir) {
+        String name = c.guestPaths()[0];
+        if (arg.dirfdIndex() < 0 || name.isEmpty() || name.indexOf('/') >= 0 || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        int dirfd = (int) c.arg(arg.dirfdIndex());
+        Task.OpenFile start = c.task().fds.open.get(dirfd);
+        return start != null && start.held() != null && dir.equals(PathNames.child(start.hostPath(), name));
     }
 
     private static boolean isNode(FileStat s) {

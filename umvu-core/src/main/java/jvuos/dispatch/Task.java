@@ -92,11 +92,21 @@ final class Task {
     /**
      * A file opened through a mount: its view path, and the host file the guest's fd holds,
      * which for a served file is its placeholder ("pipe:[INODE]", with {@code served} its
-     * open description).
+     * open description), and for a served directory the kernel may hold, that host
+     * directory ({@code held}).
      */
-    record OpenFile(String path, String hostPath, OpenDescription served) {
+    record OpenFile(String path, String hostPath, OpenDescription served, HeldDirectory held) {
         OpenFile(String path, String hostPath) {
-            this(path, hostPath, null);
+            this(path, hostPath, null, null);
+        }
+
+        OpenFile(String path, String hostPath, OpenDescription served) {
+            this(path, hostPath, served, null);
+        }
+
+        /** True for a file the view answers for, not the kernel: a served one, or a held directory. */
+        boolean servedByView() {
+            return served != null || held != null;
         }
     }
 

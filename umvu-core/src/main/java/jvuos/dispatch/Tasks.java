@@ -117,14 +117,34 @@ final class Tasks {
         return f;
     }
 
-    /** A served file (no host path) moves with its view path; a host-backed one when its host file moved too. */
+    /** A served file or held directory (no host path) moves with its view path; a host-backed one when its host file moved too. */
     private static boolean movesWith(Task.OpenFile f, String hostDir) {
-        return hostDir == null ? f.served() != null : f.served() == null && PathNames.isWithin(f.hostPath(), hostDir);
+        return hostDir == null ? f.servedByView() : !f.servedByView() && PathNames.isWithin(f.hostPath(), hostDir);
     }
 
     private static Task.OpenFile moved(Task.OpenFile f, String from, String to, String fromHost, String toHost) {
+        String path = to + f.path().substring(from.length());
         String host = fromHost == null ? f.hostPath() : toHost + f.hostPath().substring(fromHost.length());
-        return new Task.OpenFile(to + f.path().substring(from.length()), host, f.served());
+        if (f.held() != null) {
+            host = heldAfterRename(f, path);
+        }
+        return new Task.OpenFile(path, host, f.served(), f.held());
+    }
+
+    /**
+     * The host directory a held directory's fd holds after a rename of it in the view (the
+     * module renamed its host directory: A's, in a union): the one the module names for its
+     * new path, else the old one (and the record counts no more once /proc shows otherwise).
+     */
+    private static String heldAfterRename(Task.OpenFile f, String path) {
+        jvuos.vfs.Mount m = f.held().mount;
+        try {
+            jvuos.module.HostDirectory now = jvuos.vfs.ModuleCalls.optional(
+                    () -> m.servedFs().hostDirectory(m.relative(path)), m.module());
+            return now != null ? now.path() : f.hostPath();
+        } catch (jvuos.module.VuException e) {
+            return f.hostPath();
+        }
     }
 
     /** After a rename a cached host cwd may name a moved directory: read it again when needed. */

@@ -82,6 +82,22 @@ public interface ServedFileSystem extends MountedFileSystem {
         return null;
     }
 
+    /**
+     * For a read-only open of the directory at the path: a host directory that the guest's fd
+     * may hold instead of a placeholder; null to serve the directory as any file. The kernel
+     * then answers fcntl and close on the fd, and getdents and lseek while the host directory
+     * lists as the view does; the hypervisor answers fstat, fchdir, ioctl and the calls that
+     * would change the host directory rather than the view's, every path relative to the fd
+     * or through its /proc link (the kernel opens a name in it itself only where that name's
+     * own host directory is the one it finds there), and getdents otherwise. After any change
+     * in a served file system the module is asked again at the fd's next getdents: a listing
+     * that has stopped being the view's is served from the next read at position 0 on, as
+     * overlayfs reads a directory afresh at position 0.
+     */
+    default HostDirectory hostDirectory(String relativePath) throws VuException {
+        return null;
+    }
+
     /** Creates an empty regular file (open with O_CREAT of a missing name); mode has the umask applied. */
     default void create(String relativePath, int mode, Credentials owner) throws VuException {
         throw new VuException(Errno.EROFS, "read-only file system");

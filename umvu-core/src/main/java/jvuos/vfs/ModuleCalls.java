@@ -48,12 +48,18 @@ public final class ModuleCalls {
 
     /** The call's result; a failure, or no result (null), is EIO. */
     public static <T> T guarded(ModuleCall<T> call, VuModule module) throws VuException {
+        T result = optional(call, module);
+        if (result == null) {
+            log.warn("module {} failed: it answered null", nameOf(module));
+            throw new VuException(Errno.EIO, "module failure: no answer");
+        }
+        return result;
+    }
+
+    /** The call's result, null where the SPI lets the module answer "none"; a failure is EIO. */
+    public static <T> T optional(ModuleCall<T> call, VuModule module) throws VuException {
         try {
-            T result = call.call();
-            if (result == null) {
-                throw new IllegalStateException("a module answered null");
-            }
-            return result;
+            return call.call();
         } catch (VuException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {

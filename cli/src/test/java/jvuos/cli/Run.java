@@ -50,11 +50,15 @@ record Run(String stdout, String stderr, int status) {
     /** The Java threads' stacks of a JVM (umvu's: where its tracer thread is), by the jcmd beside its java. */
     private static String threadDump(String java, long pid) {
         try {
+            Path dump = Files.createTempFile("umvu-threads", ".txt");
             Process jcmd = new ProcessBuilder(java.substring(0, java.length() - "java".length()) + "jcmd",
-                    String.valueOf(pid), "Thread.print").redirectErrorStream(true).start();
-            byte[] dump = readAll(jcmd.getInputStream());
-            jcmd.waitFor(30, TimeUnit.SECONDS);
-            return new String(dump, StandardCharsets.UTF_8);
+                    String.valueOf(pid), "Thread.print").redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+            if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+                jcmd.destroyForcibly();
+            }
+            String threads = Files.readString(dump);
+            Files.delete(dump);
+            return threads;
         } catch (IOException e) {
             return "(no thread dump: " + e + ")\n";
         } catch (InterruptedException e) {

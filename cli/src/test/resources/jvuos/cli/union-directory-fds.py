@@ -1,9 +1,10 @@
 """Directory fds in a union held across changes, as overlayfs keeps them (VufsUnionIT's
 oracle): listings read through fds opened before the changes, before and after a rewind; the
 attributes fstat gives; calls on such fds, relative to them and through their /proc links;
-an O_PATH fd.
+an O_PATH fd; an fd passed to another process over a unix socket.
 Usage: union-directory-fds.py tree|ops, in the union's directory."""
 import os
+import socket
 import sys
 
 
@@ -23,6 +24,22 @@ def listing(fd):
 def same(fd, path):
     s, p = os.fstat(fd), os.stat(path, follow_symlinks=False)
     return (s.st_dev, s.st_ino, s.st_mode) == (p.st_dev, p.st_ino, p.st_mode)
+
+
+def received():
+    """A directory fd passed to another process over a unix socket, and changed through there."""
+    left, right = socket.socketpair()
+    child = os.fork()
+    if child == 0:
+        got = socket.recv_fds(right, 1, 1)[1][0]
+        os.fchmod(got, 0o711)
+        os.mkdir("by-received-fd", dir_fd=got)
+        os._exit(0)
+    fd = os.open("merged/sub", os.O_RDONLY | os.O_DIRECTORY)
+    socket.send_fds(left, [b"x"], [fd])
+    os.waitpid(child, 0)
+    os.close(fd)
+    print("received", oct(os.stat("merged/sub").st_mode), sorted(os.listdir("merged/sub")))
 
 
 def ops():
@@ -64,6 +81,7 @@ def ops():
         f.write("by-cwd-link")
     print("cwd link", sorted(os.listdir(".")))
     os.chdir("../..")
+    received()
     walk = [(top, sorted(dirs), sorted(files)) for top, dirs, files, _ in os.fwalk(".")]
     print("fwalk", sorted(walk))
     for fd in (pure, merged, sub, copy):

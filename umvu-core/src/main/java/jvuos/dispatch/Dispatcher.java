@@ -94,6 +94,7 @@ public final class Dispatcher implements SyscallHandler {
     private boolean grownForFds;
     private boolean grownForClose;
     private boolean grownForHeld;
+    private boolean grownForHeldGetdents;
     private boolean grownForHeldListing;
 
     /**
@@ -110,7 +111,7 @@ public final class Dispatcher implements SyscallHandler {
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
-        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, new HeldDirectoryCalls(servedPaths, host, this::heldListed),
+        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, new HeldDirectoryCalls(servedPaths, host, paths, mounts, this::heldListed),
                 tasks, host);
         this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
                 devices, ownPid);
@@ -233,29 +234,30 @@ public final class Dispatcher implements SyscallHandler {
 
     /**
      * At an open of a held directory: at the first, the fd calls it answers stop from then on;
-     * getdents too at the first whose listing is served.
+     * getdents and lseek too at the first whose listing is served from the start.
      */
     private void heldOpen(HeldDirectory held) {
         if (!grownForHeld && !grownForFds) { // (a served file's fd calls include these)
             grownForHeld = true;
             filters.traceAlso(HeldDirectoryCalls.syscalls(), List.of());
         }
-        if (held.listing != null) {
+        if (held.listing != null && !held.pathOnly) {
             heldListed();
         }
     }
 
-    /** A served file system changed: a held directory's listing may no longer be the view's. */
+    /** A served file system changed: a held directory's getdents must ask whether it still lists as the view. */
     private void servedChange() {
-        if (grownForHeld) {
-            heldListed();
+        if (grownForHeld && !grownForHeldGetdents && !grownForFds) {
+            grownForHeldGetdents = true;
+            filters.traceAlso(HeldDirectoryCalls.getdentsSyscalls(), List.of());
         }
     }
 
-    /** A held directory's listing may have to be served: getdents and lseek stop from then on. */
+    /** A held directory's listing is served: getdents and lseek stop from then on. */
     private void heldListed() {
         if (!grownForHeldListing && !grownForFds) {
-            grownForHeldListing = true;
+            grownForHeldListing = grownForHeldGetdents = true;
             filters.traceAlso(HeldDirectoryCalls.listingSyscalls(), List.of());
         }
     }

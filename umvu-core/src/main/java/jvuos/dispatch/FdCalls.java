@@ -82,12 +82,20 @@ final class FdCalls {
         return null;
     }
 
+    /** {@link HeldDirectoryCalls#adopt}: a held directory's record for an fd that has none, or null. */
+    Task.OpenFile adoptHeld(int tid, Task task, int fd) {
+        return heldDirectories.adopt(tid, task, fd);
+    }
+
     /** A call on fds: answered here when one of them holds a served file or a held directory, else the kernel's. */
     Resume fdCall(SyscallStop stop, Task task) throws PtraceException {
         int[] fdArgs = servedFds.fdArgs(stop.nr());
         for (int index : fdArgs) {
             int fd = (int) stop.arg(index);
             Task.OpenFile record = task.fds.open.get(fd);
+            if (record == null && HeldDirectoryCalls.changesTheFdsFile(stop.nr(), stop.arg(1))) {
+                record = heldDirectories.adopt(stop.tid(), task, fd);
+            }
             if (record != null && record.held() != null && heldDirectories.answers(stop.nr(), record.held())
                     && holdsOrForget(stop.tid(), task, fd, record) != null) {
                 return heldDirectories.call(stop, task, fd, record);

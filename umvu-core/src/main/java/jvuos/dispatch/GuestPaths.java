@@ -46,7 +46,8 @@ final class GuestPaths {
 
     /**
      * The file an fd holds, as a start directory; null for a closed fd or one that holds no
-     * path (a pipe, a socket). A served directory has no host directory: its kernelDir is null.
+     * path (a pipe, a socket). A served directory's placeholder has no host directory: its
+     * kernelDir is null (a held directory's is the host directory the kernel holds).
      */
     Start fd(int tid, Task task, int fd) {
         if (fd < 0) {

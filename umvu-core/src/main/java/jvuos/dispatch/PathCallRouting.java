@@ -17,7 +17,6 @@ import jvuos.syscall.PathCall;
 import jvuos.syscall.PathCalls;
 import jvuos.tracer.SyscallHandler.Resume;
 import jvuos.tracer.SyscallStop;
-import jvuos.vfs.Mount;
 import jvuos.vfs.MountTable;
 import jvuos.vfs.PathNames;
 import jvuos.vfs.PathResolver;
@@ -125,6 +124,9 @@ final class PathCallRouting {
                 // A held directory is answered by its view path (its st_dev, a chmod, are the view's).
                 OpenDescription d = fdCalls.servedFd(tid, task, dirfd);
                 Task.OpenFile held = d == null ? fdCalls.heldDirectory(tid, task, dirfd) : null;
+                if (d == null && held == null && arg.writes(flags)) {
+                    held = fdCalls.adoptHeld(tid, task, dirfd);
+                }
                 if (d != null || held != null) {
                     byFd = i == 0 && d != null ? d : byFd;
                     jvuos.vfs.Mount mount = d != null ? d.mount : held.held().mount;
@@ -398,13 +400,12 @@ final class PathCallRouting {
         if (dir != null && (dir.servedByView() || excepted(dir.path(), path))) {
             return false;
         }
-        boolean writesOrOpens = arg.writes(flags) || call.has(PathCall.Effect.OPENS);
         if (dir == null) {
-            // Unless it is a held directory whose record is gone (received over a socket, or
-            // its host directory renamed under it): the kernel must not write in that.
-            return !writesOrOpens || !servedPaths.heldOpened() || !inServedMount(tid, task, dirfd);
+            // Unless it is a held directory without a record (received over a socket): the
+            // kernel must not write in that.
+            return !arg.writes(flags) || fdCalls.adoptHeld(tid, task, dirfd) == null;
         }
-        if (!writesOrOpens) {
+        if (!arg.writes(flags) && !call.has(PathCall.Effect.OPENS)) {
             return true;
         }
         if (arg.writes(flags) || (flags & PathArg.O_DIRECTORY) != 0) {
@@ -414,13 +415,6 @@ final class PathCallRouting {
         // host directory, where the kernel is right anyway.)
         int mode = host.lstatMode(PathNames.child(dir.hostPath(), path));
         return mode < 0 || !isDirectory(mode);
-    }
-
-    /** True when the host directory the fd holds is, as a path of the view, in a served mount. */
-    private boolean inServedMount(int tid, Task task, int fd) {
-        GuestPaths.Start held = paths.fd(tid, task, fd);
-        Mount m = held == null ? null : mounts.owner(held.path(), Integer.MAX_VALUE);
-        return m != null && m.served();
     }
 
     /** True when the mount of the directory {@code dir} leaves its entry {@code name} to another (except=). */

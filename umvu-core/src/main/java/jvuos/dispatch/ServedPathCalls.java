@@ -687,7 +687,7 @@ final class ServedPathCalls {
         int openFlags = (int) flags;
         // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a file is served.)
         if (s.isDirectory() && !openat2) {
-            HostDirectory dir = ModuleCalls.optional(() -> c.fs().hostDirectory(c.rel()), c.mount().module());
+            HostDirectory dir = heldDirectory(c);
             if (dir != null && (c.hostDecides() || c.caller().privileged())) {
                 return openHeld(c, arg, dir, pathOnly);
             }
@@ -726,6 +726,15 @@ final class ServedPathCalls {
         exit.setArg(stop, 2, OpenDescription.O_RDWR | (flags & O_CLOEXEC));
         exit.setArg(stop, 3, 0);
         return REWRITTEN;
+    }
+
+    /** The host directory the module lets the kernel hold for the directory, or null (also where it fails to say). */
+    private static HostDirectory heldDirectory(Call c) {
+        try {
+            return ModuleCalls.optional(() -> c.fs().hostDirectory(c.rel()), c.mount().module());
+        } catch (VuException e) {
+            return null; // served as any directory
+        }
     }
 
     /**

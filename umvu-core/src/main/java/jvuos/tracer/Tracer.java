@@ -190,7 +190,9 @@ public final class Tracer implements FilterControl {
         log.debug("{} {} {}", pid, WaitStatus.exited(status) ? "exited" : "killed by signal",
                 WaitStatus.exited(status) ? WaitStatus.exitCode(status) : WaitStatus.termSignal(status));
         Tracee gone = tracees.remove(pid);
-        if (gone != null && gone.process != null && gone.process.injecting == gone) {
+        // (Held threads wait for an injection: this thread's, or the one it was to start.)
+        if (gone != null && gone.process != null
+                && (gone.process.injecting == gone || gone.process.injecting == null)) {
             gone.process.injecting = null;
             releaseWaiting(gone.process);
         }
@@ -424,14 +426,18 @@ public final class Tracer implements FilterControl {
         process.injecting = null;
         if (installed) {
             // The filter may have grown again while this one was being installed: then the
-            // process installs the newer one at its next entry.
+            // process installs the newer one at its next entry (this thread's own call, made
+            // again, is one), and the threads held meanwhile wait for that one: their calls
+            // go on from their entry stops, judged by the filter installed when they go on.
             process.needsFilter = process.injectedGeneration != filterGeneration;
         } else {
             log.debug("{} cannot take the grown filter; its process stays in PTRACE_SYSCALL mode", t.tid);
             process.legacy = true;
         }
         resume(t, 0);
-        releaseWaiting(process);
+        if (!process.needsFilter) {
+            releaseWaiting(process);
+        }
     }
 
     /** Resumes the threads held while their process took its new filter. */

@@ -688,7 +688,7 @@ final class ServedPathCalls {
         // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a file is served.)
         if (s.isDirectory() && !openat2) {
             HostDirectory dir = heldDirectory(c);
-            if (dir != null && (c.hostDecides() || c.caller().privileged())) {
+            if (dir != null) {
                 return openHeld(c, arg, dir, pathOnly);
             }
         }
@@ -740,10 +740,11 @@ final class ServedPathCalls {
     /**
      * The guest's fd is the kernel's fd on the host directory the module named: the guest's
      * call runs unchanged where the kernel finds that directory by it (a name in a held
-     * directory's fd: a directory walk), else with that directory's path in its place. (Only
-     * where the kernel's own permission checks on the host directory, made for the thread's
-     * ids, pass as the view's would: for root, or where the host decides. A root umvu's guest
-     * thread of another uid gets a placeholder.)
+     * directory's fd: a directory walk), else with that directory's path in its place. The
+     * view's permissions were checked above; the kernel's own checks of the host directories
+     * for the thread's ids come on top, and can only refuse what those directories' modes
+     * refuse (a guest thread of another uid than root's under a root umvu, the only one for
+     * which the two differ, could not open a placeholder at all: /proc/UMVU_PID/fd is root's).
      */
     private long openHeld(Call c, PathArg arg, HostDirectory dir, boolean pathOnly) throws PtraceException {
         HeldDirectory held = new HeldDirectory(c.mount(), pathOnly, dir.listsAsView(), changes);

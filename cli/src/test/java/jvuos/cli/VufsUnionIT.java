@@ -238,7 +238,8 @@ class VufsUnionIT {
     /**
      * Under a root umvu the kernel's checks are made for the guest's own ids and umask, which
      * the hypervisor keeps between calls: a change of either (umask, setuid) is seen at once,
-     * and a umask set by one thread holds for the others (they share it).
+     * and a umask set by one thread holds for the others (they share it). A thread of another
+     * uid lists the view's directories it may read (held ones: it could not open a placeholder).
      */
     @Test
     void umaskAndIdChangesAreSeenAtOnce() {
@@ -256,10 +257,16 @@ class VufsUnionIT {
                     open("d", "w")
                 except PermissionError as e:
                     print("nobody may not write here:", e.strerror)
+                print("but list it:", sorted(os.listdir(".")))
+                try:
+                    os.listdir("a")
+                except PermissionError as e:
+                    print("and not a:", e.strerror)
                 '
                 stat -c '%n %a' a b c
                 """));
-        assertEquals(new Run("nobody may not write here: Permission denied\na 700\nb 755\nc 750\n", "", 0), run);
+        assertEquals(new Run("nobody may not write here: Permission denied\nbut list it: ['a', 'b', 'c']\n"
+                + "and not a: Permission denied\na 700\nb 755\nc 750\n", "", 0), run);
     }
 
     /** Wrong options, a missing A, A and B inside each other: a one-line error, non-zero, no mount. */

@@ -755,11 +755,31 @@ final class ServedPathCalls {
         if (kernelFinds(c, arg, dir.path())) {
             return UNCHANGED;
         }
-        if (!exit.setPathArg(c.stop(), arg.index(), dir.path())) {
+        if (!exit.setPathArg(c.stop(), arg.index(), pathFromStart(c, arg, dir.path()))) {
             exit.held = null;
             return -Errno.EFAULT;
         }
         return REWRITTEN;
+    }
+
+    /**
+     * The host directory as the kernel should be given it: relative to the directory the
+     * guest's relative path starts from (its dirfd's or cwd's host directory) when it lies
+     * there, so that the kernel, as for the guest's own path, looks at no directory above
+     * that one (a process may work in a directory it could not reach from /); else absolute.
+     */
+    private static String pathFromStart(Call c, PathArg arg, String dir) {
+        if (c.guestPaths()[0].startsWith("/")) {
+            return dir;
+        }
+        int dirfd = arg.dirfdIndex() < 0 ? AT_FDCWD : (int) c.arg(arg.dirfdIndex());
+        Task.OpenFile record = dirfd == AT_FDCWD ? null : c.task().fds.open.get(dirfd);
+        String start = dirfd == AT_FDCWD ? c.task().fs.cwdHost
+                : record != null && record.served() == null ? record.hostPath() : null;
+        if (start == null || !PathNames.isWithin(dir, start)) {
+            return dir;
+        }
+        return dir.equals(start) ? "." : dir.substring(start.equals("/") ? 1 : start.length() + 1);
     }
 
     /**

@@ -111,8 +111,8 @@ public final class Dispatcher implements SyscallHandler {
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
         this.sockets = new SocketCalls(mounts, paths, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
-        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, new HeldDirectoryCalls(servedPaths, host, paths, mounts, this::heldListed),
-                tasks, host);
+        HeldDirectoryCalls heldDirectories = new HeldDirectoryCalls(servedPaths, host, paths, mounts, this::heldListed);
+        this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, heldDirectories, tasks, host);
         this.pathRouting = new PathCallRouting(this::pathCalls, mounts, host, paths, tasks, exits, servedPaths, fdCalls,
                 devices, ownPid);
         serve(SYS_MOUNT, (stop, task) -> skip(stop, mountCalls.mount(stop, task)));

@@ -11,13 +11,12 @@ import jvuos.vfs.Mount;
  */
 final class HeldDirectory {
     final Mount mount;
+    /** Opened with O_PATH: the fd only names the directory. */
+    final boolean pathOnly;
     /** The view's entries and position once the kernel's listing is not the view's; null until then. */
     DirectoryListing listing;
     /** The count of changes ({@link ServedPathCalls#changes}) when the kernel's listing was last known to be the view's. */
     long checkedAt;
-
-    /** Opened with O_PATH: the fd only names the directory. */
-    final boolean pathOnly;
 
     /** {@code listsAsView}: the kernel's listing of the host directory is the view's (else it is served from the start). */
     HeldDirectory(Mount mount, boolean pathOnly, boolean listsAsView, long changes) {

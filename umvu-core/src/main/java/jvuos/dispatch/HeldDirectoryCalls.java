@@ -15,7 +15,6 @@ import jvuos.tracer.SyscallHandler.Resume;
 import jvuos.tracer.SyscallStop;
 import jvuos.vfs.ModuleCalls;
 import jvuos.vfs.Mount;
-import jvuos.vfs.Resolution;
 
 /**
  * The fd calls on a guest fd that holds a served directory as the kernel's fd on a host
@@ -119,18 +118,14 @@ final class HeldDirectoryCalls {
         if (m == null || !m.served() || task.fds.open.containsKey(fd)) {
             return null;
         }
-        try {
-            HostDirectory h = ModuleCalls.optional(() -> m.servedFs().hostDirectory(m.relative(link)), m.module());
-            if (h == null || !h.path().equals(link)) {
-                return null;
-            }
-            Task.OpenFile record = new Task.OpenFile(link, link, null,
-                    new HeldDirectory(m, false, h.listsAsView(), pathCalls.changes()));
-            task.fds.open.put(fd, record);
-            return record;
-        } catch (VuException e) {
+        HostDirectory h = m.hostDirectory(link);
+        if (h == null || !h.path().equals(link)) {
             return null;
         }
+        Task.OpenFile record = new Task.OpenFile(link, link, null,
+                new HeldDirectory(m, false, h.listsAsView(), pathCalls.changes()));
+        task.fds.open.put(fd, record);
+        return record;
     }
 
     /**
@@ -153,9 +148,8 @@ final class HeldDirectoryCalls {
         HeldDirectory held = record.held();
         String byPath = BY_PATH.get(stop.nr());
         if (byPath != null) {
-            ServedPathCalls.Call c = new ServedPathCalls.Call(stop, task, null,
-                    new Resolution[] {ServedPathCalls.resolutionOf(record, held.mount)}, new String[] {""}, null, null);
-            return Dispatcher.skip(stop, pathCalls.serveAs(byPath, c));
+            return Dispatcher.skip(stop, pathCalls.serveAs(byPath,
+                    ServedPathCalls.onFile(stop, task, record, held.mount, null)));
         }
         if (stop.nr() == SYS_IOCTL) {
             // The inode flags of the view's directory are not the module's to set (the host
@@ -187,14 +181,8 @@ final class HeldDirectoryCalls {
     }
 
     private static boolean hostListsAsView(Task.OpenFile record, Mount mount) {
-        ServedFileSystem fs = mount.servedFs();
-        String rel = mount.relative(record.path());
-        try {
-            HostDirectory now = ModuleCalls.optional(() -> fs.hostDirectory(rel), mount.module());
-            return now != null && now.listsAsView() && now.path().equals(record.hostPath());
-        } catch (VuException e) {
-            return false;
-        }
+        HostDirectory now = mount.hostDirectory(record.path());
+        return now != null && now.listsAsView() && now.path().equals(record.hostPath());
     }
 
     /** The view's entries of the directory, read through an open of it that lasts only this long. */

@@ -197,9 +197,7 @@ final class ServedFdCalls {
     }
 
     private static ServedPathCalls.Call pathCall(Call c) {
-        return new ServedPathCalls.Call(c.stop(), c.task(), null,
-                new jvuos.vfs.Resolution[] {ServedPathCalls.resolutionOf(c.record(), c.d().mount)}, new String[] {""}, null,
-                c.d());
+        return ServedPathCalls.onFile(c.stop(), c.task(), c.record(), c.d().mount, c.d());
     }
 
     private static FileStat stat(Call c) throws VuException {

@@ -244,6 +244,14 @@ final class ServedPathCalls {
         changed.run();
     }
 
+    /**
+     * A path call made on the file an fd's record names (fchmod as chmod, AT_EMPTY_PATH...):
+     * {@code d} its open description, null for a held directory (answered by its path).
+     */
+    static Call onFile(SyscallStop stop, Task task, Task.OpenFile record, Mount mount, OpenDescription d) {
+        return new Call(stop, task, null, new Resolution[] {resolutionOf(record, mount)}, new String[] {""}, null, d);
+    }
+
     /** The file a served fd's record names, as a resolution (AT_EMPTY_PATH, fchmod...). */
     static Resolution resolutionOf(Task.OpenFile record, Mount mount) {
         return new Resolution(0, record.path(), mount, null, true, false, false);
@@ -687,7 +695,7 @@ final class ServedPathCalls {
         int openFlags = (int) flags;
         // (Not for openat2: its RESOLVE_* flags would need the host path's own; such a file is served.)
         if (s.isDirectory() && !openat2) {
-            HostDirectory dir = heldDirectory(c);
+            HostDirectory dir = c.mount().hostDirectory(path);
             if (dir != null) {
                 return openHeld(c, arg, dir, pathOnly);
             }
@@ -728,19 +736,10 @@ final class ServedPathCalls {
         return REWRITTEN;
     }
 
-    /** The host directory the module lets the kernel hold for the directory, or null (also where it fails to say). */
-    private static HostDirectory heldDirectory(Call c) {
-        try {
-            return ModuleCalls.optional(() -> c.fs().hostDirectory(c.rel()), c.mount().module());
-        } catch (VuException e) {
-            return null; // served as any directory
-        }
-    }
-
     /**
      * The guest's fd is the kernel's fd on the host directory the module named: the guest's
-     * call runs unchanged where the kernel finds that directory by it (a name in a held
-     * directory's fd: a directory walk), else with that directory's path in its place. The
+     * call runs unchanged where its own path is the one the kernel must be given (a name in a
+     * held directory's fd: a directory walk), else with that path in its place. The
      * view's permissions were checked above; the kernel's own checks of the host directories
      * for the thread's ids come on top, and can only refuse what those directories' modes
      * refuse (a guest thread of another uid than root's under a root umvu, the only one for
@@ -752,10 +751,11 @@ final class ServedPathCalls {
         heldListener.accept(held);
         PendingExit exit = c.exit();
         exit.held = new Task.OpenFile(c.r().path(), dir.path(), null, held);
-        if (kernelFinds(c, arg, dir.path())) {
-            return UNCHANGED;
+        String path = pathFromStart(c, arg, dir.path());
+        if (path.equals(c.guestPaths()[0])) {
+            return UNCHANGED; // the guest's own path is that one: a name in a held directory's fd, say
         }
-        if (!exit.setPathArg(c.stop(), arg.index(), pathFromStart(c, arg, dir.path()))) {
+        if (!exit.setPathArg(c.stop(), arg.index(), path)) {
             exit.held = null;
             return -Errno.EFAULT;
         }
@@ -764,9 +764,11 @@ final class ServedPathCalls {
 
     /**
      * The host directory as the kernel should be given it: relative to the directory the
-     * guest's relative path starts from (its dirfd's or cwd's host directory) when it lies
-     * there, so that the kernel, as for the guest's own path, looks at no directory above
-     * that one (a process may work in a directory it could not reach from /); else absolute.
+     * guest's relative path starts from (its dirfd's or cwd's host directory, which the path's
+     * resolution has just found still held) when it lies there, so that the kernel, as for the
+     * guest's own path, looks at no directory above that one (a process may work in a
+     * directory it could not reach from /); else absolute. The host directory has no symlink
+     * on its way: the kernel given this path opens it.
      */
     private static String pathFromStart(Call c, PathArg arg, String dir) {
         if (c.guestPaths()[0].startsWith("/")) {
@@ -780,20 +782,6 @@ final class ServedPathCalls {
             return dir;
         }
         return dir.equals(start) ? "." : dir.substring(start.equals("/") ? 1 : start.length() + 1);
-    }
-
-    /**
-     * True when the guest's path is one name in the held directory its dirfd holds, and that
-     * name is {@code dir}. (The dirfd's record still holds: the path was resolved from it.)
-     */
-    private static boolean kernelFinds(Call c, PathArg arg, String dir) {
-        String name = c.guestPaths()[0];
-        if (arg.dirfdIndex() < 0 || name.isEmpty() || name.indexOf('/') >= 0 || name.equals(".") || name.equals("..")) {
-            return false;
-        }
-        int dirfd = (int) c.arg(arg.dirfdIndex());
-        Task.OpenFile start = c.task().fds.open.get(dirfd);
-        return start != null && start.held() != null && dir.equals(PathNames.child(start.hostPath(), name));
     }
 
     private static boolean isNode(FileStat s) {

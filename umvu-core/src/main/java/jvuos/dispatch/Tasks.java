@@ -137,14 +137,8 @@ final class Tasks {
      * new path, else the old one (and the record counts no more once /proc shows otherwise).
      */
     private static String heldAfterRename(Task.OpenFile f, String path) {
-        jvuos.vfs.Mount m = f.held().mount;
-        try {
-            jvuos.module.HostDirectory now = jvuos.vfs.ModuleCalls.optional(
-                    () -> m.servedFs().hostDirectory(m.relative(path)), m.module());
-            return now != null ? now.path() : f.hostPath();
-        } catch (jvuos.module.VuException e) {
-            return f.hostPath();
-        }
+        jvuos.module.HostDirectory now = f.held().mount.hostDirectory(path);
+        return now != null ? now.path() : f.hostPath();
     }
 
     /** After a rename a cached host cwd may name a moved directory: read it again when needed. */

@@ -50,6 +50,19 @@ public record Mount(int epoch, String point, String source, String type, String 
         return ModuleCalls.guarded(() -> servedFs().lstat(relative(path)), module);
     }
 
+    /**
+     * The host directory the served file system lets the kernel hold for the directory at the
+     * path ({@link ServedFileSystem#hostDirectory}); null when there is none, or when the module
+     * fails to say (the directory is then served as any other).
+     */
+    public jvuos.module.HostDirectory hostDirectory(String path) {
+        try {
+            return ModuleCalls.optional(() -> servedFs().hostDirectory(relative(path)), module);
+        } catch (VuException e) {
+            return null;
+        }
+    }
+
     /** readlink of a served symlink. */
     public String readlink(String path) throws VuException {
         return ModuleCalls.guarded(() -> servedFs().readlink(relative(path)), module);

@@ -55,3 +55,17 @@ done
 cd /
 vuumount "$t/lower"
 rm -rf "$t"
+# A ramdisk, its partitions, and the tools that make file systems on them: writes and reads
+# of every size, the block-device ioctls, a partition table read (where the tools are here).
+vumount -t vudevramdisk -o size=64M none /jvuos-training-disk
+if command -v sfdisk >/dev/null && command -v mkfs.ext4 >/dev/null; then
+    printf 'label: dos\n,16M,83\n,,83\n' | sfdisk -q /jvuos-training-disk
+    vumount -t vudevpartx /jvuos-training-disk /jvuos-training-disk-p
+    for pass in 1 2 3 4 5 6 7 8; do
+        mkfs.ext4 -q -F /jvuos-training-disk-p1 && mkfs.ext4 -q -F /jvuos-training-disk-p2
+    done
+    vuumount /jvuos-training-disk-p
+fi
+dd if=/dev/zero of=/jvuos-training-disk bs=4k count=3000 status=none
+dd if=/jvuos-training-disk of=/dev/null bs=64k status=none
+vuumount /jvuos-training-disk

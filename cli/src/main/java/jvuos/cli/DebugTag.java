@@ -9,6 +9,7 @@ enum DebugTag {
     DISPATCH("jvuos.dispatch", "mounts, modules and where paths lead"),
     TRACER("jvuos.tracer", "processes, signals and ptrace events"),
     VUFS("jvuos.vufs", "vufs: copy-ups, whiteouts, metadata files it cannot read"),
+    VUDEV("jvuos.vudev", "vudev: the partitions read from a disk"),
     ALL("jvuos", "everything");
 
     final String logger;

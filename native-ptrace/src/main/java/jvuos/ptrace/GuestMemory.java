@@ -1,6 +1,9 @@
 package jvuos.ptrace;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+
+import com.kenai.jffi.MemoryIO;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -57,6 +60,29 @@ public final class GuestMemory {
             total += put;
         }
         return total;
+    }
+
+    /**
+     * Copies {@code length} bytes of a direct buffer, from its position on, into guest memory
+     * at {@code address}: one copy, the kernel's. Returns bytes written or -errno.
+     */
+    public long write(int pid, long address, ByteBuffer src, int length) {
+        return transfer(pid, address, src, length, true);
+    }
+
+    /**
+     * Copies {@code length} bytes of guest memory at {@code address} into a direct buffer, from
+     * its position on. Returns bytes read or -errno.
+     */
+    public long read(int pid, long address, ByteBuffer dst, int length) {
+        return transfer(pid, address, dst, length, false);
+    }
+
+    private long transfer(int pid, long address, ByteBuffer buffer, int length, boolean write) {
+        if (!buffer.isDirect() || length > buffer.remaining()) {
+            throw new IllegalArgumentException("a direct buffer with room for " + length + " bytes");
+        }
+        return transferAt(pid, MemoryIO.getInstance().getDirectBufferAddress(buffer) + buffer.position(), address, length, write);
     }
 
     /** The small buffer for paths and structs; for bulk data (reads and writes of served files) a large one, made once. */
@@ -132,7 +158,12 @@ public final class GuestMemory {
 
     private long transfer(int pid, Pointer buffer, long address, int localOffset, int length, boolean write) {
         // (One copy into native memory: each jnr-ffi write is several calls deep.)
-        iovecWords[0] = buffer.address() + localOffset;
+        return transferAt(pid, buffer.address() + localOffset, address, length, write);
+    }
+
+    /** One process_vm_writev (or readv) between our memory at {@code local} and the guest's at {@code address}. */
+    private long transferAt(int pid, long local, long address, int length, boolean write) {
+        iovecWords[0] = local;
         iovecWords[1] = length;
         iovecWords[2] = address;
         iovecWords[3] = length;

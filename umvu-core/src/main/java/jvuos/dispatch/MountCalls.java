@@ -7,8 +7,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jvuos.host.HostFiles;
+import jvuos.module.FileStat;
 import jvuos.module.MountRequest;
 import jvuos.module.MountedFileSystem;
+import jvuos.module.ServedFileSystem;
+import jvuos.module.ViewPaths;
+import jvuos.module.VirtualFile;
 import jvuos.module.VuException;
 import jvuos.module.VuModule;
 import jvuos.errno.Errno;
@@ -40,6 +44,8 @@ final class MountCalls {
     private final Runnable firstMount;
     private final VirtualFds virtualFds;
     private final DeviceNumbers devices;
+    /** How many files of each mount other modules hold open ({@link ModuleOpenedFile}). */
+    private final java.util.Map<Mount, Integer> moduleOpened = new java.util.HashMap<>();
 
     MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks,
             VirtualFds virtualFds, DeviceNumbers devices, Runnable firstMount) {
@@ -86,8 +92,17 @@ final class MountCalls {
             VuModule module = modules.forType(type);
             // "-o ro" means what -r means, as mount(8) takes it.
             long mountFlags = java.util.Arrays.asList(options.split(",")).contains("ro") ? flags | MountRequest.MS_RDONLY : flags;
-            MountRequest request = new MountRequest(source, point.path(), type, mountFlags, options,
-                    viewPath -> hostPathBefore(viewPath, epoch, tid, task));
+            MountRequest request = new MountRequest(source, point.path(), type, mountFlags, options, new ViewPaths() {
+                @Override
+                public String hostPath(String viewPath) throws VuException {
+                    return hostPathBefore(viewPath, epoch, tid, task);
+                }
+
+                @Override
+                public VirtualFile openServed(String viewPath, int openFlags) throws VuException {
+                    return openServedBefore(viewPath, openFlags, epoch, tid, task);
+                }
+            });
             MountedFileSystem fs = ModuleCalls.guarded(() -> module.mount(request), module);
             boolean first = mounts.isEmpty();
             Mount mount = new Mount(epoch, point.path(), source, type, options, request.readOnly(), module, fs);
@@ -108,6 +123,37 @@ final class MountCalls {
 
     /** A path of the view as the mounts older than {@code epoch} show it, as a host path. */
     private String hostPathBefore(String viewPath, int epoch, int tid, Task task) throws VuException {
+        Resolution r = resolveBefore(viewPath, epoch, tid, task);
+        if (r.served()) {
+            throw new VuException(Errno.EOPNOTSUPP, viewPath + " is served by a module: no host file holds it");
+        }
+        String hostPath = r.canonicalHostPath();
+        int mode = host.lstatMode(hostPath);
+        if (mode < 0) {
+            throw new VuException(-mode, viewPath);
+        }
+        return hostPath;
+    }
+
+    /** The file another module serves at a path of the view as the mounts older than {@code epoch} show it, opened. */
+    private VirtualFile openServedBefore(String viewPath, int flags, int epoch, int tid, Task task) throws VuException {
+        Resolution r = resolveBefore(viewPath, epoch, tid, task);
+        if (!r.served()) {
+            throw new VuException(Errno.EOPNOTSUPP, viewPath + " is a file of the host");
+        }
+        Mount m = r.mount();
+        if (m.readOnly() && (flags & ServedFileSystem.O_ACCMODE) != ServedFileSystem.O_RDONLY) {
+            throw new VuException(Errno.EROFS, viewPath + " is on a read-only mount");
+        }
+        FileStat s = m.lstat(r.path());
+        if (s.type() == FileStat.S_IFDIR) {
+            throw new VuException(Errno.EISDIR, viewPath);
+        }
+        VirtualFile file = ModuleCalls.guarded(() -> m.servedFs().open(m.relative(r.path()), flags), m.module());
+        return new ModuleOpenedFile(file, m, moduleOpened);
+    }
+
+    private Resolution resolveBefore(String viewPath, int epoch, int tid, Task task) throws VuException {
         if (viewPath.isEmpty()) {
             throw new VuException(Errno.ENOENT, "empty path");
         }
@@ -120,15 +166,7 @@ final class MountCalls {
         if (r.failed()) {
             throw new VuException(r.errno(), viewPath);
         }
-        if (r.served()) {
-            throw new VuException(Errno.EOPNOTSUPP, viewPath + " is served by a module: no host file holds it");
-        }
-        String hostPath = r.canonicalHostPath();
-        int mode = host.lstatMode(hostPath);
-        if (mode < 0) {
-            throw new VuException(-mode, viewPath);
-        }
-        return hostPath;
+        return r;
     }
 
     /** umount2(target, flags): the result for the guest. */
@@ -185,11 +223,12 @@ final class MountCalls {
 
     /**
      * A working directory or a still-open fd inside the mount keeps it busy, as the kernel says:
-     * an fd by its record, or, served, by the placeholders any guest process holds.
+     * an fd by its record, or, served, by the placeholders any guest process holds; and a file
+     * of it that another module opened (the ramdisk under a vudevpartx disk).
      */
     private boolean busy(Mount mount) {
         virtualFds.collect();
-        if (virtualFds.inUse(mount)) {
+        if (virtualFds.inUse(mount) || moduleOpened.containsKey(mount)) {
             return true;
         }
         for (Task t : tasks.all()) {

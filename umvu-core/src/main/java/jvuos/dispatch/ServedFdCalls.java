@@ -29,8 +29,15 @@ final class ServedFdCalls {
     static final long KERNEL = Long.MIN_VALUE;
     /** A handler's answer for a call that must wait (EAGAIN from the module, a blocking fd). */
     static final long WOULD_BLOCK = Long.MIN_VALUE + 1;
-    /** The most one read or write moves; more is a short count, as a pipe or socket gives. */
+    /**
+     * The most one read or write of a file without positions, or one copy between fds, moves;
+     * more is a short count, as a pipe or socket gives.
+     */
     static final int MAX_TRANSFER = 8 << 20;
+    /** The most one read or write of a file with positions moves: the kernel's MAX_RW_COUNT. */
+    private static final long MAX_RW_COUNT = 0x7ffff000L;
+    /** The most of one read or write the hypervisor holds at a time. */
+    private static final int CHUNK = 8 << 20;
     private static final int IOV_MAX = 1024;
     /** The end of an x86_64 process's address space (4-level paging), as access_ok knows it. */
     private static final long USER_SPACE_END = (1L << 47) - 4096;
@@ -101,6 +108,8 @@ final class ServedFdCalls {
     private final Map<Integer, FdSyscall> calls = new HashMap<>();
     private final ServedPathCalls pathCalls;
     private final ServedMappings mappings;
+    /** The buffer of reads and writes, made at the first one ({@link #chunk()}). */
+    private ByteBuffer chunk;
     private final FdLookup lookup;
     private final HostFiles host;
     /** The hypervisor's pipe for looking at a guest pipe's bytes (read end, write end); null until needed. */
@@ -204,6 +213,11 @@ final class ServedFdCalls {
         return ModuleCalls.guarded(c.d().file::stat, c.d().mount.module());
     }
 
+    /** Where the file ends for lseek(SEEK_END) and O_APPEND: its size, a disk's capacity. */
+    private static long size(OpenDescription d) throws VuException {
+        return ModuleCalls.guarded(d.file::size, d.mount.module());
+    }
+
     /** A guest buffer of an I/O call. */
     private record Segment(long address, long length) {
     }
@@ -245,11 +259,13 @@ final class ServedFdCalls {
     }
 
     /**
-     * The total of the segments, at most {@link #MAX_TRANSFER} (the kernel too cuts a transfer
-     * short rather than fail); -EFAULT for an unreadable vector or a buffer that does not fit
-     * in user space, -EINVAL for a length that is negative as a ssize_t.
+     * The total of the segments, at most the kernel's MAX_RW_COUNT, or {@link #MAX_TRANSFER}
+     * for a file without positions (the kernel too cuts a transfer short rather than fail);
+     * -EFAULT for an unreadable vector or a buffer that does not fit in user space, -EINVAL
+     * for a length that is negative as a ssize_t.
      */
-    private static long total(List<Segment> segments) {
+    private static long total(List<Segment> segments, OpenDescription d) {
+        long most = d.seekable ? MAX_RW_COUNT : MAX_TRANSFER;
         long total = 0;
         for (Segment s : segments) {
             if (s.address() == -1 && s.length() == -1) {
@@ -261,7 +277,7 @@ final class ServedFdCalls {
             if (Long.compareUnsigned(s.address(), USER_SPACE_END) > 0 || s.length() > USER_SPACE_END - s.address()) {
                 return -Errno.EFAULT; // the kernel's access_ok
             }
-            total = s.length() >= MAX_TRANSFER - total ? MAX_TRANSFER : total + s.length();
+            total = s.length() >= most - total ? most : total + s.length();
         }
         return total;
     }
@@ -287,28 +303,40 @@ final class ServedFdCalls {
             return -Errno.EISDIR;
         }
         long at = startOffset(c, offset, positioned);
-        long total = total(segments);
+        long total = total(segments, d);
         if (at < 0 || total <= 0) {
             return Math.min(at, total);
         }
         mappings.flush(d); // what a shared mapping wrote is the file's content
-        ByteBuffer data = ByteBuffer.allocate((int) total);
-        int n = ModuleCalls.guarded(() -> d.file.read(data, at), d.mount.module());
-        byte[] bytes = data.array();
-        int done = 0;
-        for (Segment s : segments) {
-            if (done >= n) {
+        ByteBuffer chunk = chunk();
+        long done = 0;
+        while (done < total) {
+            int want = (int) Math.min(CHUNK, total - done);
+            long from = at + done;
+            ByteBuffer window = chunk.slice(0, want);
+            int n;
+            try {
+                n = Math.min(want, ModuleCalls.guarded(() -> d.file.read(window, from), d.mount.module()));
+            } catch (VuException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                break; // what was read counts, as the kernel's short read
+            }
+            if (n <= 0) {
                 break;
             }
-            int part = (int) Math.min(s.length(), n - done);
-            byte[] chunk = done == 0 && part == bytes.length ? bytes : java.util.Arrays.copyOfRange(bytes, done, done + part);
-            if (c.stop().memory().write(c.stop().tid(), s.address(), chunk, part) != part) {
+            long put = copyToGuest(c, segments, done, chunk, n);
+            if (put <= 0) {
                 if (done == 0) {
                     return -Errno.EFAULT;
                 }
                 break;
             }
-            done += part;
+            done += put;
+            if (put < n || n < want) {
+                break;
+            }
         }
         if (!positioned && d.seekable) {
             d.offset = at + done;
@@ -322,40 +350,99 @@ final class ServedFdCalls {
             return -Errno.EBADF;
         }
         long at = startOffset(c, offset, positioned);
-        long total = total(segments);
+        long total = total(segments, d);
         if (at < 0 || total <= 0) {
             return Math.min(at, total);
         }
-        byte[] bytes = new byte[(int) total];
-        int gathered = 0;
-        for (Segment s : segments) {
-            int part = (int) Math.min(s.length(), total - gathered);
-            if (part == 0) {
-                continue;
-            }
-            byte[] chunk = new byte[part];
-            if (c.stop().memory().read(c.stop().tid(), s.address(), chunk, part) != part) {
-                if (gathered == 0) {
+        // O_APPEND writes at the end, pwrite too (as Linux does).
+        long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.seekable ? size(d) : at;
+        mappings.flush(d);
+        ByteBuffer chunk = chunk();
+        long done = 0;
+        while (done < total) {
+            int gathered = copyFromGuest(c, segments, done, chunk, (int) Math.min(CHUNK, total - done));
+            if (gathered <= 0) {
+                if (done == 0) {
                     return -Errno.EFAULT;
                 }
                 break;
             }
-            System.arraycopy(chunk, 0, bytes, gathered, part);
-            gathered += part;
-            if (gathered == total) {
+            long to = where + done;
+            ByteBuffer window = chunk.slice(0, gathered);
+            int n;
+            try {
+                n = Math.min(gathered, ModuleCalls.guarded(() -> d.file.write(window, to), d.mount.module()));
+            } catch (VuException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                break; // what was written counts, as the kernel's short write
+            }
+            mappings.written(d, chunk.slice(0, n), to);
+            done += n;
+            if (n < gathered) {
                 break;
             }
         }
-        // O_APPEND writes at the end, pwrite too (as Linux does).
-        long where = (d.flags & OpenDescription.O_APPEND) != 0 && d.seekable ? stat(c).size() : at;
-        ByteBuffer data = ByteBuffer.wrap(bytes, 0, gathered);
-        mappings.flush(d);
-        int n = ModuleCalls.guarded(() -> d.file.write(data, where), d.mount.module());
-        mappings.written(d, bytes, n, where);
         if (!positioned && d.seekable) {
-            d.offset = where + n;
+            d.offset = where + done;
         }
-        return n;
+        return done;
+    }
+
+    /**
+     * The buffer of reads and writes: direct, so that guest memory is copied to and from it
+     * by the kernel (process_vm_readv/writev) and the module's buffers with no copy between.
+     */
+    private ByteBuffer chunk() {
+        if (chunk == null) {
+            chunk = ByteBuffer.allocateDirect(CHUNK);
+        }
+        return chunk;
+    }
+
+    /**
+     * Writes the first {@code n} bytes of {@code data} into the guest's segments from byte
+     * {@code skip} of the transfer on; the bytes written, fewer at an unwritable address.
+     */
+    private static long copyToGuest(Call c, List<Segment> segments, long skip, ByteBuffer data, int n) {
+        return acrossSegments(segments, skip, n,
+                (address, at, length) -> c.stop().memory().write(c.stop().tid(), address, data.slice(at, length), length) == length);
+    }
+
+    /**
+     * Reads up to {@code n} bytes of the guest's segments, from byte {@code skip} of the
+     * transfer on, into {@code data}; the bytes read, fewer at an unreadable address.
+     */
+    private static int copyFromGuest(Call c, List<Segment> segments, long skip, ByteBuffer data, int n) {
+        return acrossSegments(segments, skip, n,
+                (address, at, length) -> c.stop().memory().read(c.stop().tid(), address, data.slice(at, length), length) == length);
+    }
+
+    /** Moves the guest bytes at {@code address} to or from bytes [at, at + length) of the buffer; false when it could not. */
+    private interface Piece {
+        boolean move(long address, int at, int length);
+    }
+
+    /** Moves up to {@code n} bytes of a transfer, from byte {@code skip} on, segment by segment; the bytes moved. */
+    private static int acrossSegments(List<Segment> segments, long skip, int n, Piece piece) {
+        int done = 0;
+        for (Segment s : segments) {
+            if (skip >= s.length()) {
+                skip -= s.length();
+                continue;
+            }
+            int part = (int) Math.min(s.length() - skip, n - done);
+            if (!piece.move(s.address() + skip, done, part)) {
+                break;
+            }
+            done += part;
+            skip = 0;
+            if (done == n) {
+                break;
+            }
+        }
+        return done;
     }
 
     /** What the other end of a copy is: a served file, or a host file of some kind the hypervisor borrowed. */
@@ -448,7 +535,7 @@ final class ServedFdCalls {
                 return got;
             }
             long writeAt = out == null ? outOffset
-                    : (out.flags & OpenDescription.O_APPEND) != 0 ? ModuleCalls.guarded(out.file::stat, out.mount.module()).size()
+                    : (out.flags & OpenDescription.O_APPEND) != 0 ? size(out)
                     : outOffset >= 0 ? outOffset : out.offset;
             long put = write(c, sink, data, (int) got, writeAt);
             if (put == WAIT || put < 0) {
@@ -651,9 +738,9 @@ final class ServedFdCalls {
         switch (whence) {
             case SEEK_SET -> target = offset;
             case SEEK_CUR -> target = d.offset + offset;
-            case SEEK_END -> target = stat(c).size() + offset;
+            case SEEK_END -> target = size(d) + offset;
             case SEEK_DATA, SEEK_HOLE -> {
-                long size = stat(c).size();
+                long size = size(d);
                 if (offset < 0 || offset >= size) {
                     return -Errno.ENXIO;
                 }
@@ -663,8 +750,8 @@ final class ServedFdCalls {
                 return -Errno.EINVAL;
             }
         }
-        if (target < 0) {
-            return -Errno.EINVAL;
+        if (target < 0 || (target > 0 && stat(c).type() == FileStat.S_IFBLK && target > size(d))) {
+            return -Errno.EINVAL; // (a block device has a fixed size, as its lseek knows)
         }
         d.offset = target;
         return target;

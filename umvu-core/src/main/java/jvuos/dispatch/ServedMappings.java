@@ -100,7 +100,7 @@ final class ServedMappings {
     /** Copies the file's pages of [offset, offset + length) not yet in the shadow into it. */
     private void fill(OpenDescription d, Shadow shadow, long offset, long length) throws VuException {
         long end = offset + length;
-        long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
+        long size = ModuleCalls.guarded(d.file::size, d.mount.module());
         long needed = Math.max(end, size);
         if (host.truncate(shadow.memfd, (needed + PAGE - 1) / PAGE * PAGE) < 0) {
             throw new VuException(Errno.ENOMEM, "memory file too large");
@@ -172,7 +172,7 @@ final class ServedMappings {
         if (shadow == null || !d.writable()) {
             return;
         }
-        long size = ModuleCalls.guarded(d.file::stat, d.mount.module()).size();
+        long size = ModuleCalls.guarded(d.file::size, d.mount.module());
         byte[] page = new byte[(int) PAGE];
         // The pages of the mapped ranges within the file as it is now (it may have grown since
         // they were copied in: a page copied past its end held zeros).
@@ -199,6 +199,15 @@ final class ServedMappings {
         if (d.shadow != null && length > 0) {
             host.pwrite(d.shadow.memfd, data, length, offset);
             remember(d.shadow, offset, length);
+        }
+    }
+
+    /** The same for the bytes of {@code data} (from 0 to its limit). */
+    void written(OpenDescription d, ByteBuffer data, long offset) {
+        if (d.shadow != null && data.limit() > 0) {
+            byte[] bytes = new byte[data.limit()];
+            data.get(0, bytes);
+            written(d, bytes, bytes.length, offset);
         }
     }
 

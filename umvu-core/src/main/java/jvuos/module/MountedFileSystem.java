@@ -29,6 +29,20 @@ public interface MountedFileSystem {
     }
 
     /**
+     * For a file system that serves names beside its mount point (a disk's partitions:
+     * {@code /dev/hda1} for a disk mounted on {@code /dev/hda}): the path relative to the mount
+     * point that serves the name made of the mount point's own name followed by {@code suffix},
+     * in the mount point's directory ({@code "1"} for {@code /dev/hda1}), or null when there is
+     * none: only for names that exist, since the host's own names there are hidden by those it
+     * answers for. Asked for every name of that directory that starts with the mount point's
+     * name, so it must be cheap. The path it gives may be one no name below the mount point reaches
+     * (below a mount root that is no directory, nothing is).
+     */
+    default String sibling(String suffix) {
+        return null;
+    }
+
+    /**
      * Called at {@code umount2}; {@code force} is true for MNT_FORCE or MNT_DETACH.
      *
      * @throws VuException EBUSY to refuse

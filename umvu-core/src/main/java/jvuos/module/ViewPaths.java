@@ -14,4 +14,16 @@ public interface ViewPaths {
      *                     gives; EOPNOTSUPP for a file another module serves (no host file holds it)
      */
     String hostPath(String path) throws VuException;
+
+    /**
+     * Opens, for the module's own use, the existing file at {@code path} that another module
+     * serves (a disk image on a ramdisk): that module's open file, which the caller closes.
+     * {@code flags} are open(2)'s access mode.
+     *
+     * @throws VuException as {@link #hostPath} does; EOPNOTSUPP for a file of the host (use
+     *                     {@link #hostPath}); EROFS to write one on a read-only mount
+     */
+    default VirtualFile openServed(String path, int flags) throws VuException {
+        throw new VuException(jvuos.errno.Errno.EOPNOTSUPP, "no module serves files in this view");
+    }
 }

@@ -13,11 +13,21 @@ import jvuos.errno.Errno;
  * refers to it any more.
  *
  * <p>Offsets are absolute: the hypervisor turns read, write, readv, lseek... into calls with
- * an explicit offset (for O_APPEND, the size from {@link #stat}).
+ * an explicit offset (for O_APPEND, the size from {@link #size}). The buffers of read and
+ * write are usually direct and reused by the hypervisor: a module must not keep them, nor
+ * expect an array behind them.
  */
 public interface VirtualFile {
     /** The file's attributes now. */
     FileStat stat() throws VuException;
+
+    /**
+     * Where the file ends for lseek(SEEK_END) and O_APPEND: its st_size, or a disk's
+     * capacity (the kernel shows a block device's st_size as 0).
+     */
+    default long size() throws VuException {
+        return stat().size();
+    }
 
     /**
      * Fills {@code dst} from {@code offset} on, as far as the file goes.

@@ -40,9 +40,38 @@ public record Mount(int epoch, String point, String source, String type, String 
         return (ServedFileSystem) fs;
     }
 
-    /** A canonical path at or below the mount point, as the module sees it. */
+    /** A canonical path at or below the mount point, or a name beside it that it serves, as the module sees it. */
     public String relative(String path) {
-        return PathNames.relative(path, point);
+        if (PathNames.isWithin(path, point)) {
+            return PathNames.relative(path, point);
+        }
+        String beside = besidePoint(path);
+        if (beside == null) {
+            throw new IllegalArgumentException(path + " is not in the mount on " + point);
+        }
+        return beside;
+    }
+
+    /** True for a canonical path at or below the mount point, or a name beside it that its file system serves. */
+    public boolean covers(String path) {
+        return PathNames.isWithin(path, point) || besidePoint(path) != null;
+    }
+
+    /**
+     * For a name beside the mount point that starts with the point's own name (/dev/hda1 beside
+     * /dev/hda): the relative path the file system serves it at ({@link MountedFileSystem#sibling}),
+     * or null; a module that fails to answer serves none.
+     */
+    String besidePoint(String path) {
+        if (path.length() <= point.length() || !path.startsWith(point) || path.indexOf('/', point.length()) >= 0
+                || point.equals("/")) {
+            return null;
+        }
+        try {
+            return fs.sibling(path.substring(point.length()));
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /** lstat of a served file: its attributes. */

@@ -42,9 +42,8 @@ public final class MountTable {
     public Mount owner(String path, int epoch) {
         Mount best = null;
         for (Mount m : mounts) {
-            if (m.epoch() < epoch && PathNames.isWithin(path, m.point())
-                    && (best == null || m.point().length() >= best.point().length())
-                    && claims(m, path)) {
+            if (m.epoch() < epoch && (best == null || m.point().length() >= best.point().length())
+                    && m.covers(path) && claims(m, path)) {
                 best = m;
             }
         }
@@ -60,12 +59,17 @@ public final class MountTable {
         }
     }
 
-    /** True when some mount point's last component is {@code name}. */
+    /**
+     * True when some mount point's last component is {@code name}, or some mount serves
+     * {@code name} beside its point in the point's directory (a partition of a disk).
+     */
     public boolean hasPointNamed(String name) {
         for (Mount m : mounts) {
             String point = m.point();
-            if (point.endsWith(name) && point.length() > name.length()
-                    && point.charAt(point.length() - name.length() - 1) == '/') {
+            int nameStart = point.lastIndexOf('/') + 1;
+            int pointNameLength = point.length() - nameStart;
+            if (pointNameLength > 0 && point.regionMatches(nameStart, name, 0, pointNameLength)
+                    && (pointNameLength == name.length() || m.besidePoint(point.substring(0, nameStart) + name) != null)) {
                 return true;
             }
         }

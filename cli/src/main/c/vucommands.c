@@ -5,18 +5,23 @@
  *   vu_insmod [-p] MODULE...
  *   vu_rmmod MODULE...
  *   vu_lsmod
+ *   vustack [-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]
  * They work only inside umvu: mount(2) and umount2(2) are served by the hypervisor, and the
  * VU calls (numbers in umvu-core's VuCalls.java) get ENOSYS from a plain kernel. Unlike VUOS's,
  * they exit non-zero with a one-line message on any error.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +29,10 @@
 #define VU_RMMOD 1025
 #define VU_LSMOD 1026
 #define VU_LSMOUNT 1027
+#define VU_MSOCKET 1028
+#define SOCK_DEFAULT 0
+/* The file type of a mounted network stack: none of the kernel's (VUOS's S_IFSTACK). */
+#define S_IFSTACK 0160000
 
 static const char *prog;
 
@@ -212,6 +221,111 @@ static int vu_lsmod(int argc, char **argv) {
     return 0;
 }
 
+/* Address families by name, as vustack -f takes them (VUOS's aliases first). */
+static const struct { const char *name; int families[4]; } family_names[] = {
+    {"ip", {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET}},
+    {"ipv4", {AF_INET}}, {"ip4", {AF_INET}}, {"inet", {AF_INET}},
+    {"ipv6", {AF_INET6}}, {"ip6", {AF_INET6}}, {"inet6", {AF_INET6}},
+    {"netlink", {AF_NETLINK}}, {"packet", {AF_PACKET}}, {"unix", {AF_UNIX}}, {"local", {AF_UNIX}},
+    {"bt", {AF_BLUETOOTH}}, {"bluetooth", {AF_BLUETOOTH}},
+};
+
+/* Marks the families of a comma-separated list; 0 for an unknown name or number. */
+static int parse_families(const char *list, unsigned char *chosen) {
+    char *copy = strdup(list);
+    char *save = NULL;
+    int any = 0;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int known = 0;
+        any = 1;
+        if (isdigit((unsigned char) name[0])) {
+            char *end;
+            long family = strtol(name, &end, 10);
+            if (*end == '\0' && family > 0 && family < AF_MAX) {
+                chosen[family] = 1;
+                known = 1;
+            }
+        }
+        for (size_t i = 0; !known && i < sizeof(family_names) / sizeof(*family_names); i++) {
+            if (strcasecmp(name, family_names[i].name) == 0) {
+                for (int j = 0; j < 4 && family_names[i].families[j] != 0; j++) {
+                    chosen[family_names[i].families[j]] = 1;
+                }
+                known = 1;
+            }
+        }
+        if (!known) {
+            fprintf(stderr, "%s: unknown address family %s\n", prog, name);
+            free(copy);
+            return 0;
+        }
+    }
+    free(copy);
+    if (!any) {
+        fprintf(stderr, "%s: no address family in '%s'\n", prog, list);
+    }
+    return any;
+}
+
+/* Makes STACK the default network stack of the process for some families, then runs CMD. */
+static int vustack(int argc, char **argv) {
+    const char *synopsis = "[-v] [-s] [-f FAMILIES] STACK CMD [ARGS...]";
+    unsigned char chosen[AF_MAX] = {0};
+    int some = 0, verbose = 0;
+    int c;
+    while ((c = getopt(argc, argv, "+vsf:h")) != -1) {
+        switch (c) {
+        case 'f':
+            if (!parse_families(optarg, chosen)) {
+                return 2;
+            }
+            some = 1;
+            break;
+        case 's': break; /* every family the stack serves: what no -f means too */
+        case 'v': verbose = 1; break;
+        default: return usage(synopsis);
+        }
+    }
+    if (argc - optind < 2) {
+        return usage(synopsis);
+    }
+    if (!require_umvu()) {
+        return 1;
+    }
+    const char *stack = argv[optind];
+    struct stat st;
+    if (stat(stack, &st) < 0) {
+        return fail("no stack at", stack);
+    }
+    if ((st.st_mode & S_IFMT) != S_IFSTACK) {
+        fprintf(stderr, "%s: %s is not a network stack\n", prog, stack);
+        return 1;
+    }
+    if (!some) {
+        if (verbose) {
+            fprintf(stderr, "%s: %s for every address family it serves\n", prog, stack);
+        }
+        if (syscall(VU_MSOCKET, stack, AF_UNSPEC, SOCK_DEFAULT, 0) < 0) {
+            return fail("using the stack", stack);
+        }
+    }
+    for (int family = 1; some && family < AF_MAX; family++) {
+        if (chosen[family]) {
+            if (verbose) {
+                fprintf(stderr, "%s: %s for address family %d\n", prog, stack, family);
+            }
+            if (syscall(VU_MSOCKET, stack, family, SOCK_DEFAULT, 0) < 0) {
+                char what[64];
+                snprintf(what, sizeof what, "using it for address family %d:", family);
+                return fail(what, stack);
+            }
+        }
+    }
+    execvp(argv[optind + 1], argv + optind + 1);
+    fprintf(stderr, "%s: %s: %s\n", prog, argv[optind + 1], strerror(errno));
+    return errno == ENOENT ? 127 : 126;
+}
+
 int main(int argc, char **argv) {
     prog = basename(argv[0]);
     if (strcmp(prog, "vumount") == 0) return vumount(argc, argv);
@@ -219,6 +333,7 @@ int main(int argc, char **argv) {
     if (strcmp(prog, "vu_insmod") == 0) return vu_insmod(argc, argv);
     if (strcmp(prog, "vu_rmmod") == 0) return vu_rmmod(argc, argv);
     if (strcmp(prog, "vu_lsmod") == 0) return vu_lsmod(argc, argv);
-    fprintf(stderr, "%s: start me as vumount, vuumount, vu_insmod, vu_rmmod or vu_lsmod\n", prog);
+    if (strcmp(prog, "vustack") == 0) return vustack(argc, argv);
+    fprintf(stderr, "%s: start me as vumount, vuumount, vu_insmod, vu_rmmod, vu_lsmod or vustack\n", prog);
     return 2;
 }

@@ -10,6 +10,7 @@ enum DebugTag {
     TRACER("jvuos.tracer", "processes, signals and ptrace events"),
     VUFS("jvuos.vufs", "vufs: copy-ups, whiteouts, metadata files it cannot read"),
     VUDEV("jvuos.vudev", "vudev: the partitions read from a disk"),
+    VUNET("jvuos.vunet", "vunet: stacks, their namespaces and frames"),
     ALL("jvuos", "everything");
 
     final String logger;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 /** {@code umvu [-h] [--version] [-S] [-o LOGFILE] [-d TAGS] CMD [ARGS...]}. */
 @Command(name = "umvu", mixinStandardHelpOptions = true, version = "umvu (jvuos) 0.1.0",
         description = "Runs CMD and all its descendants under the jvuos hypervisor.",
-        footer = {"", "Debug tags: syscall, dispatch, tracer, vufs, vudev, all.",
+        footer = {"", "Debug tags: syscall, dispatch, tracer, vufs, vudev, vunet, all.",
                 "Inside, vumount, vuumount, vu_insmod, vu_rmmod and vu_lsmod are on the PATH.",
                 "Exit status: CMD's (128+N when killed by signal N); 127 command not found;",
                 "126 not executable; 1 when umvu itself fails."})

@@ -79,7 +79,7 @@ class CommandIT {
     void unknownDebugTag() {
         Run run = Run.umvu(dir, "", List.of("-d", "bogus"), List.of("true"));
         assertEquals(1, run.status());
-        assertEquals("umvu: unknown debug tag 'bogus' (known: syscall, dispatch, tracer, vufs, vudev, all)\n", run.stderr());
+        assertEquals("umvu: unknown debug tag 'bogus' (known: syscall, dispatch, tracer, vufs, vudev, vunet, all)\n", run.stderr());
     }
 
     @Test

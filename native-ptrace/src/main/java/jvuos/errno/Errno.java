@@ -28,6 +28,7 @@ public final class Errno {
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
+    public static final int EMFILE = 24;
     public static final int ENOTTY = 25;
     public static final int EFBIG = 27;
     public static final int ENOSPC = 28;
@@ -44,6 +45,8 @@ public final class Errno {
     public static final int ENOTSOCK = 88;
     public static final int EOPNOTSUPP = 95;
     public static final int EAFNOSUPPORT = 97;
+    public static final int ENETDOWN = 100;
+    public static final int ETIMEDOUT = 110;
 
     private Errno() {
     }

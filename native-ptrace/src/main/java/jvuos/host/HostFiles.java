@@ -27,6 +27,8 @@ public final class HostFiles {
 
     private static final int SYS_READLINKAT = 267;
     private static final int SYS_NEWFSTATAT = 262;
+    private static final int SYS_SHUTDOWN = 48;
+    private static final int SHUT_RDWR = 2;
     private static final int SYS_OPENAT2 = 437;
     private static final int SYS_OPENAT = 257;
     private static final int SYS_READ = 0;
@@ -50,6 +52,7 @@ public final class HostFiles {
     private static final long O_WRONLY = 1;
     private static final long O_NONBLOCK = 04000;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int ST_INO_OFFSET = 8;
     private static final int ST_MODE_OFFSET = 24;
     private static final int ST_RDEV_OFFSET = 40;
     private static final int ST_UID_OFFSET = 28;
@@ -242,14 +245,25 @@ public final class HostFiles {
      * open file, offset included), or -errno.
      */
     public int borrow(int pid, int fd) {
-        long pidfd = DirectCalls.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        int pidfd = pidfd(pid);
         if (pidfd < 0) {
-            return -DirectCalls.errno();
+            return pidfd;
         }
+        int copy = borrowFrom(pidfd, fd);
+        DirectCalls.close(pidfd);
+        return copy;
+    }
+
+    /** A pidfd of process {@code pid} (pidfd_open), or -errno. */
+    public int pidfd(int pid) {
+        long pidfd = DirectCalls.syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        return pidfd < 0 ? -DirectCalls.errno() : (int) pidfd;
+    }
+
+    /** A copy of fd {@code fd} of the process a pidfd names (pidfd_getfd), or -errno. */
+    public int borrowFrom(int pidfd, int fd) {
         long copy = DirectCalls.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, 0);
-        int errno = DirectCalls.errno();
-        DirectCalls.close((int) pidfd);
-        return copy < 0 ? -errno : (int) copy;
+        return copy < 0 ? -DirectCalls.errno() : (int) copy;
     }
 
     /**
@@ -379,6 +393,17 @@ public final class HostFiles {
     public int fdMode(int fd) {
         long r = DirectCalls.syscall(SYS_NEWFSTATAT, fd, EMPTY_PATH.address(), stat.address(), AT_EMPTY_PATH);
         return r < 0 ? -DirectCalls.errno() : stat.getInt(ST_MODE_OFFSET);
+    }
+
+    /** The inode number of a hypervisor fd's file (a socket's, as /proc/PID/fd links name it), or -errno. */
+    public long fdInode(int fd) {
+        long r = DirectCalls.syscall(SYS_NEWFSTATAT, fd, EMPTY_PATH.address(), stat.address(), AT_EMPTY_PATH);
+        return r < 0 ? -DirectCalls.errno() : stat.getLong(ST_INO_OFFSET);
+    }
+
+    /** shutdown(fd, SHUT_RDWR) of a hypervisor fd: 0 or -errno. */
+    public int shutdown(int fd) {
+        return DirectCalls.syscall(SYS_SHUTDOWN, fd, SHUT_RDWR, 0, 0) < 0 ? -DirectCalls.errno() : 0;
     }
 
     /** read (offset -1: at the fd's own offset, which moves) or pread on a hypervisor fd: bytes read, or -errno. */

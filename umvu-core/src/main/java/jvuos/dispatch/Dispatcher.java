@@ -105,11 +105,12 @@ public final class Dispatcher implements SyscallHandler {
     public Dispatcher(Supplier<SyscallTable> table, Path userModules) {
         this.table = table;
         this.modules = new ModuleRegistry(userModules);
-        this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, this::firstMount);
+        StackSockets stackSockets = new StackSockets(host, tasks::processes);
+        this.mountCalls = new MountCalls(mounts, modules, paths, host, tasks, virtualFds, devices, stackSockets, this::firstMount);
         this.servedPaths = new ServedPathCalls(virtualFds, host, tasks, paths, ownPid, this::servedOpen, this::heldOpen,
                 this::servedChange);
         this.servedFds = new ServedFdCalls(servedPaths, mappings, this::servedFd, host);
-        this.sockets = new SocketCalls(mounts, paths, () -> filters);
+        this.sockets = new SocketCalls(mounts, paths, stackSockets, () -> filters);
         this.mmaps = new MmapCalls(mappings, virtualFds, host, tasks, exits, ownPid, this::servedFd, () -> filters);
         HeldDirectoryCalls heldDirectories = new HeldDirectoryCalls(servedPaths, host, paths, mounts, this::heldListed);
         this.fdCalls = new FdCalls(exits, paths, virtualFds, servedFds, heldDirectories, tasks, host);

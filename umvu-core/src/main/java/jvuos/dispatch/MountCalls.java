@@ -44,13 +44,15 @@ final class MountCalls {
     private final Runnable firstMount;
     private final VirtualFds virtualFds;
     private final DeviceNumbers devices;
+    private final StackSockets stackSockets;
     /** How many files of each mount other modules hold open ({@link ModuleOpenedFile}). */
     private final java.util.Map<Mount, Integer> moduleOpened = new java.util.HashMap<>();
 
     MountCalls(MountTable mounts, ModuleRegistry modules, GuestPaths paths, HostFiles host, Tasks tasks,
-            VirtualFds virtualFds, DeviceNumbers devices, Runnable firstMount) {
+            VirtualFds virtualFds, DeviceNumbers devices, StackSockets stackSockets, Runnable firstMount) {
         this.virtualFds = virtualFds;
         this.devices = devices;
+        this.stackSockets = stackSockets;
         this.mounts = mounts;
         this.modules = modules;
         this.paths = paths;
@@ -202,6 +204,9 @@ final class MountCalls {
         if ((!below.isEmpty() && !detach) || (!force && busy(mount))) {
             return -Errno.EBUSY;
         }
+        if (force) {
+            stackSockets.shutDown(stackSockets.holders(mount, tasks.processes()));
+        }
         List<Mount> gone = new java.util.ArrayList<>(below);
         gone.add(mount);
         for (Mount m : gone) {
@@ -217,6 +222,7 @@ final class MountCalls {
         gone.forEach(mounts::remove);
         gone.forEach(devices::unmounted);
         gone.forEach(tasks::stackGone);
+        gone.forEach(stackSockets::unmounted);
         log.debug("unmounted {}", mount.point());
         return 0;
     }
@@ -224,11 +230,13 @@ final class MountCalls {
     /**
      * A working directory or a still-open fd inside the mount keeps it busy, as the kernel says:
      * an fd by its record, or, served, by the placeholders any guest process holds; and a file
-     * of it that another module opened (the ramdisk under a vudevpartx disk).
+     * of it that another module opened (the ramdisk under a vudevpartx disk); for a network
+     * stack, a socket of it that a guest process holds.
      */
     private boolean busy(Mount mount) {
         virtualFds.collect();
-        if (virtualFds.inUse(mount) || moduleOpened.containsKey(mount)) {
+        if (virtualFds.inUse(mount) || moduleOpened.containsKey(mount)
+                || !stackSockets.holders(mount, tasks.processes()).isEmpty()) {
             return true;
         }
         for (Task t : tasks.all()) {

@@ -29,12 +29,15 @@ final class SocketCalls {
 
     private final MountTable mounts;
     private final GuestPaths paths;
+    private final StackSockets stackSockets;
     private final java.util.function.Supplier<FilterControl> filters;
     private boolean socketTraced;
 
-    SocketCalls(MountTable mounts, GuestPaths paths, java.util.function.Supplier<FilterControl> filters) {
+    SocketCalls(MountTable mounts, GuestPaths paths, StackSockets stackSockets,
+            java.util.function.Supplier<FilterControl> filters) {
         this.mounts = mounts;
         this.paths = paths;
+        this.stackSockets = stackSockets;
         this.filters = filters;
     }
 
@@ -142,6 +145,7 @@ final class SocketCalls {
             stop.skip(-e.errno());
             return null;
         }
+        stackSockets.handedOut(stack, fd);
         handover.give(stop.tid(), fd, (type & SOCK_CLOEXEC) != 0);
         // The marked socket call; its argument register is the guest's again at the exit.
         PendingExit exit = new PendingExit();

@@ -86,6 +86,15 @@ final class Tasks {
         return byTid.values();
     }
 
+    /** The guest's processes (their thread-group ids). */
+    java.util.Set<Integer> processes() {
+        java.util.Set<Integer> tgids = new java.util.HashSet<>();
+        for (Task t : all()) {
+            tgids.add(t.tgid);
+        }
+        return tgids;
+    }
+
     /**
      * A rename in a mount succeeded: working directories and fd records at or below the old
      * name now live below the new one (the kernel follows the inodes; the view's paths follow

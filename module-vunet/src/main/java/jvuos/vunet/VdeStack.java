@@ -110,6 +110,9 @@ final class VdeStack extends StackFileSystem {
                 int errno = DirectCalls.errno();
                 throw new VuException(errno > 0 ? errno : Errno.ENXIO, "cannot reach the VDE network " + url);
             }
+            if (down) {
+                return; // the mount gave up waiting meanwhile
+            }
             synchronized (this) {
                 if (libc.pipe2(stop, O_CLOEXEC) < 0) {
                     throw new VuException(Errno.EMFILE, "no pipe for the stack's thread");
@@ -351,7 +354,10 @@ final class VdeStack extends StackFileSystem {
         close();
     }
 
-    /** Stops the stack and waits for its carrier, which frees what it holds. */
+    /**
+     * Stops the stack and waits for its carrier, which frees what it holds; a carrier still in
+     * libvdeplug's vde_open after that while is left to end by itself when the call returns.
+     */
     private void close() {
         stopCarrying();
         Process p = helper;
@@ -359,7 +365,7 @@ final class VdeStack extends StackFileSystem {
             p.destroy(); // a carrier still waiting for its first answer gets its end
         }
         try {
-            carrier.join();
+            carrier.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

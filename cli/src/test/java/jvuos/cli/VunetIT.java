@@ -111,6 +111,7 @@ class VunetIT {
         String checks = """
                 non-blocking connect: EINPROGRESS
                 connected: True
+                poll: True
                 TCP_NODELAY: True
                 peer: %s 7100
                 local address: %s

@@ -5,7 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
 import jvuos.errno.Errno;
+import jvuos.module.Credentials;
 import jvuos.module.VuException;
 
 /**
@@ -83,12 +87,13 @@ record DeviceOptions(long size, long major, long minor, int mode, int uid, int g
     /**
      * The device number: {@code major=} and {@code minor=}, else that of the device node of
      * {@code type} (S_IFBLK, S_IFCHR) the host has at {@code hostTarget} (null when none),
-     * else {@code fallback}.
+     * else {@code fallback}; each source asked only when the one before gives nothing.
      */
-    long rdev(int type, String hostTarget, long fallback) {
+    long rdev(int type, Supplier<String> hostTargetSource, LongSupplier fallback) {
         if (major != UNSET) {
             return jvuos.module.FileStat.makedev(major, minor);
         }
+        String hostTarget = hostTargetSource.get();
         if (hostTarget != null) {
             try {
                 Path node = Path.of(hostTarget);
@@ -100,27 +105,19 @@ record DeviceOptions(long size, long major, long minor, int mode, int uid, int g
                 // No node there (or none we may look at): the fallback.
             }
         }
-        return fallback;
+        return fallback.getAsLong();
     }
 
     int modeOr(int fallback) {
         return mode == UNSET ? fallback : mode;
     }
 
-    /** uid= or else the hypervisor's own user (the owner of its /proc/self). */
+    /** uid= or else the hypervisor's own user. */
     int uidOr() {
-        return uid != UNSET ? uid : (int) ownId("unix:uid");
+        return uid != UNSET ? uid : Credentials.hypervisor().uid();
     }
 
     int gidOr() {
-        return gid != UNSET ? gid : (int) ownId("unix:gid");
-    }
-
-    private static long ownId(String attribute) {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), attribute)).longValue();
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return 0;
-        }
+        return gid != UNSET ? gid : Credentials.hypervisor().gid();
     }
 }

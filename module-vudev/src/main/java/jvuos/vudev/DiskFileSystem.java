@@ -84,29 +84,25 @@ final class DiskFileSystem implements ServedFileSystem {
             return null;
         }
         String digits = numberedWithP ? (suffix.startsWith("p") ? suffix.substring(1) : "") : suffix;
-        if (digits.isEmpty() || digits.length() > 3 || digits.charAt(0) == '0') {
-            return null;
-        }
-        for (int i = 0; i < digits.length(); i++) {
-            if (!Character.isDigit(digits.charAt(i))) {
-                return null;
-            }
-        }
-        return partitions.containsKey(Integer.parseInt(digits)) ? digits : null;
+        return partition(digits) != null ? digits : null;
     }
 
+    /** The partition numbered {@code digits} (decimal, no leading zero), or null when there is none. */
+    private BlockDevice.Device partition(String digits) {
+        if (digits.isEmpty() || digits.length() > 3 || digits.charAt(0) == '0'
+                || !digits.chars().allMatch(Character::isDigit)) {
+            return null;
+        }
+        return partitions.get(Integer.parseInt(digits));
+    }
+
+    /** The device at a module path: "" the disk, "N" (as {@link #sibling} gives it) partition N. */
     private BlockDevice.Device device(String relativePath) throws VuException {
-        if (relativePath.isEmpty()) {
-            return whole;
-        }
-        BlockDevice.Device p = null;
-        if (relativePath.length() <= 3 && relativePath.chars().allMatch(Character::isDigit)) {
-            p = partitions.get(Integer.parseInt(relativePath)); // the path sibling() gave: the number alone
-        }
-        if (p == null) {
+        BlockDevice.Device d = relativePath.isEmpty() ? whole : partition(relativePath);
+        if (d == null) {
             throw new VuException(Errno.ENOENT, "no such partition");
         }
-        return p;
+        return d;
     }
 
     @Override

@@ -111,13 +111,12 @@ public final class Vudev implements VuModule {
     }
 
     private static long rdev(DeviceOptions options, int type, MountRequest request) {
-        String hostTarget;
-        try {
-            hostTarget = request.view().hostPath(request.target());
-        } catch (VuException e) {
-            hostTarget = null;
-        }
-        return options.rdev(type, hostTarget,
-                FileStat.makedev(LOCAL_MAJOR, nextMinor.getAndAdd(MINORS_PER_DEVICE) % (MAX_MINOR + 1)));
+        return options.rdev(type, () -> {
+            try {
+                return request.view().hostPath(request.target());
+            } catch (VuException e) {
+                return null;
+            }
+        }, () -> FileStat.makedev(LOCAL_MAJOR, nextMinor.getAndAdd(MINORS_PER_DEVICE) % (MAX_MINOR + 1)));
     }
 }

@@ -29,12 +29,12 @@ class DeviceOptionsTest {
     @Test
     void theNumberComesFromTheOptionsElseTheHostNodeElseTheFallback() throws VuException {
         DeviceOptions given = DeviceOptions.parse("major=8,minor=16,mode=0640,uid=5,gid=6,rw");
-        assertEquals(FileStat.makedev(8, 16), given.rdev(FileStat.S_IFBLK, "/dev/null", 77));
+        assertEquals(FileStat.makedev(8, 16), given.rdev(FileStat.S_IFBLK, () -> "/dev/null", () -> 77));
         assertEquals(0640, given.modeOr(0600));
         assertEquals(5, given.uidOr());
         DeviceOptions none = DeviceOptions.parse("");
-        assertEquals(FileStat.makedev(1, 3), none.rdev(FileStat.S_IFCHR, "/dev/null", 77), "the host's /dev/null");
-        assertEquals(77, none.rdev(FileStat.S_IFBLK, "/dev/null", 77), "a node of the other type");
-        assertEquals(77, none.rdev(FileStat.S_IFBLK, "/nonexistent", 77));
+        assertEquals(FileStat.makedev(1, 3), none.rdev(FileStat.S_IFCHR, () -> "/dev/null", () -> 77), "the host's /dev/null");
+        assertEquals(77, none.rdev(FileStat.S_IFBLK, () -> "/dev/null", () -> 77), "a node of the other type");
+        assertEquals(77, none.rdev(FileStat.S_IFBLK, () -> "/nonexistent", () -> 77));
     }
 }

@@ -1,11 +1,9 @@
 package jvuos.vunet;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Set;
 
 import jvuos.errno.Errno;
+import jvuos.module.Credentials;
 import jvuos.module.FileStat;
 import jvuos.module.ServedFileSystem;
 import jvuos.module.SocketStack;
@@ -31,16 +29,8 @@ abstract class StackFileSystem implements ServedFileSystem, SocketStack {
 
     StackFileSystem() {
         long now = System.currentTimeMillis() * 1_000_000L;
-        stat = new FileStat(S_IFSTACK | 0600, 1, 1, ownId("unix:uid"), ownId("unix:gid"), 0, 0, 0, 4096, now, now, now);
-    }
-
-    /** The hypervisor's own user or group: the stack is the mounting user's. */
-    private static int ownId(String attribute) {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), attribute)).intValue();
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return 0;
-        }
+        Credentials owner = Credentials.hypervisor(); // the mounting user's
+        stat = new FileStat(S_IFSTACK | 0600, 1, 1, owner.uid(), owner.gid(), 0, 0, 0, 4096, now, now, now);
     }
 
     @Override
